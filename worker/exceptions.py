@@ -1,0 +1,77 @@
+"""The one exception tree of meeting-sync.
+
+Adapters (HTTP clients, the store, the config loader) translate foreign exceptions into
+these at their boundary; only the CLI maps them to exit codes. No exception's text ever
+contains a secret, a signature or a token.
+"""
+
+from __future__ import annotations
+
+
+class MeetingSyncError(Exception):
+    """Base of every error meeting-sync raises on purpose."""
+
+
+class ConfigError(MeetingSyncError):
+    """The configuration is invalid: a key is unknown, of the wrong type, or missing."""
+
+
+class InvalidMeeting(MeetingSyncError, ValueError):
+    """A meeting's data cannot be sent: caught locally, before anything reached the API.
+
+    ``code`` is a stable local error code (documented in the README) that the worker writes
+    to the row's ``error_code``; ``field`` names the offending calendar column.
+    """
+
+    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+class ApiError(MeetingSyncError):
+    """The API answered with an error body (or a non-success status)."""
+
+    def __init__(
+        self,
+        *,
+        error_code: int,
+        message: str,
+        http_status: int,
+        new_error_code: int | None = None,
+        trace_id: str | None = None,
+        endpoint: str = "",
+        retry_after: float | None = None,
+        server_date: float | None = None,
+    ) -> None:
+        super().__init__(f"{endpoint or 'API'}: error {error_code} (HTTP {http_status}): {message}")
+        self.error_code = error_code
+        self.new_error_code = new_error_code
+        self.message = message
+        self.http_status = http_status
+        self.trace_id = trace_id
+        self.endpoint = endpoint
+        # Seconds the server asked us to wait, when it said so.
+        self.retry_after = retry_after
+        # The server's clock (Unix seconds, from the `Date` header), for 190300 recovery.
+        self.server_date = server_date
+
+
+class TransportError(MeetingSyncError):
+    """No usable response arrived.
+
+    ``may_have_reached`` is False only when the request certainly never reached the server
+    (the connection could not be made); after a read timeout or a reset the server may have
+    acted on it, so a create must be reconciled before it is sent again.
+    """
+
+    def __init__(self, message: str, *, may_have_reached: bool, endpoint: str = "") -> None:
+        super().__init__(f"{endpoint or 'API'}: {message}")
+        self.message = message
+        self.may_have_reached = may_have_reached
+        self.endpoint = endpoint
+
+
+class DatabaseUnavailable(MeetingSyncError):
+    """The calendar database cannot be reached."""
