@@ -1,0 +1,101 @@
+"""The `meetings` table: calendar-owned columns first, then the worker's own."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import BigInteger, Index, Integer, String, Table, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import MYSQL_TABLE_ARGS, Base
+from models.types import JSONDocument, MalformedTime, UTCDateTime, utcnow
+
+# The calendar application writes these; changing any of them makes the row pending again
+# (a trigger created by migration 0001 on every backend). The trigger's column list and
+# this tuple must stay equal: a test checks it.
+CALENDAR_COLUMNS = (
+    "external_id",
+    "provider",
+    "userid",
+    "subject",
+    "start_time",
+    "end_time",
+    "time_zone",
+    "password",
+    "location",
+    "hosts",
+    "invitees",
+    "settings",
+    "recurring_rule",
+    "status",
+    "sync_after",
+)
+
+SYNC_STATES = ("pending", "synced", "failed")
+
+# Autoincrement needs INTEGER PRIMARY KEY on SQLite; elsewhere ids are 64-bit.
+RowId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Meeting(Base):
+    __tablename__ = "meetings"
+    __table_args__ = (
+        # The claim query reads only due pending rows through this index, so its cost does
+        # not grow with the number of synced rows. MariaDB/MySQL have no partial indexes and
+        # get the plain composite one.
+        Index(
+            "ix_meetings_due",
+            "sync_state",
+            "next_attempt_at",
+            postgresql_where=text("sync_state = 'pending'"),
+            sqlite_where=text("sync_state = 'pending'"),
+        ),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+
+    # Calendar-owned. Nullable on purpose: a bad row is stored, then fails alone with a
+    # message the worker writes back, instead of being refused at INSERT.
+    external_id: Mapped[str] = mapped_column(String(255), unique=True)
+    provider: Mapped[str | None] = mapped_column(String(32), server_default="wemeet")
+    userid: Mapped[str | None] = mapped_column(String(255))
+    subject: Mapped[str | None] = mapped_column(Text)
+    start_time: Mapped[datetime | MalformedTime | None] = mapped_column(UTCDateTime(lenient=True))
+    end_time: Mapped[datetime | MalformedTime | None] = mapped_column(UTCDateTime(lenient=True))
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    password: Mapped[str | None] = mapped_column(String(64))
+    location: Mapped[str | None] = mapped_column(Text)
+    hosts: Mapped[Any] = mapped_column(JSONDocument, nullable=True)
+    invitees: Mapped[Any] = mapped_column(JSONDocument, nullable=True)
+    settings: Mapped[Any] = mapped_column(JSONDocument, nullable=True)
+    recurring_rule: Mapped[Any] = mapped_column(JSONDocument, nullable=True)
+    status: Mapped[str | None] = mapped_column(String(32), server_default="scheduled")
+    sync_after: Mapped[datetime | MalformedTime | None] = mapped_column(UTCDateTime(lenient=True))
+
+    # Worker-owned. Database-side defaults let a plain INSERT of calendar columns work.
+    sync_state: Mapped[str] = mapped_column(String(16), server_default="pending")
+    revision: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    synced_revision: Mapped[int | None] = mapped_column(Integer)
+    meeting_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    meeting_code: Mapped[str | None] = mapped_column(String(32))
+    join_url: Mapped[str | None] = mapped_column(Text)
+    # The API's numeric code as text ('9093') or a local code ('local.subject_too_long').
+    error_code: Mapped[str | None] = mapped_column(String(40))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(255))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set before a create is sent; while set and meeting_id is empty, a meeting may exist
+    # remotely that the next attempt must look for before creating another.
+    create_intent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=utcnow())
+    # When the calendar last changed the row (set by the trigger, not by worker writes).
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=utcnow())
+
+
+# The table for Core statements (the store's SQL), typed as the Table it is.
+meetings_table = cast(Table, Meeting.__table__)

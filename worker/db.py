@@ -1,0 +1,112 @@
+"""Engines for the calendar database, and applying its migrations.
+
+Connection failures leave this module as ``DatabaseUnavailable`` (the CLI's exit code 3);
+every other database error keeps SQLAlchemy's type.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, Connection, ExceptionContext, make_url
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from worker.exceptions import DatabaseUnavailable, MeetingSyncError
+
+logger = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+# The migrations live next to the packages, at the top of the source tree: found from any
+# working directory in a checkout or an editable install.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine with pre-ping and per-backend settings; ``kwargs`` go to ``create_engine``.
+
+    SQLite gets WAL (readers never block the writer), a 30 s busy timeout, foreign keys, and
+    transactions that start with ``BEGIN IMMEDIATE``: every transaction takes the write lock
+    up front, so two processes never both read and then fail to write (SQLITE_BUSY), and a
+    claim is serialised against every other writer. MariaDB/MySQL run at READ COMMITTED, as
+    PostgreSQL does by default, which keeps the claim's row locks free of gap locks.
+    """
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if backend in ("mysql", "mariadb"):
+        options.update(isolation_level="READ COMMITTED", pool_recycle=1800)
+    if backend == "postgresql":
+        # Sessions speak UTC, so anything that renders a timestamptz as text shows UTC too.
+        options["connect_args"] = {"options": "-c timezone=UTC"}
+    if backend == "sqlite":
+        options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    options.update(kwargs)
+    engine = create_engine(parsed, **options)
+    if backend == "sqlite":
+        _configure_sqlite(engine)
+    _translate_connection_errors(engine, parsed)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        # Take BEGIN out of the driver's hands (it skips it before SELECTs); see _on_begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _translate_connection_errors(engine: Engine, url: URL) -> None:
+    where = url.render_as_string(hide_password=True)
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        if context.is_pre_ping:
+            return  # the pool reconnects; only a failed reconnect is an outage
+        # No connection means the failure happened while connecting.
+        if context.connection is None or context.is_disconnect:
+            reason = str(context.original_exception).strip().splitlines()
+            raise DatabaseUnavailable(
+                f"{where}: {reason[0] if reason else type(context.original_exception).__name__}"
+            ) from context.original_exception
+
+
+def migrations_config(url: str) -> Any:
+    """An Alembic ``Config`` for this project's migrations, bound to ``url``."""
+    from alembic.config import Config
+
+    script_dir = PROJECT_ROOT / "alembic"
+    if not (script_dir / "env.py").is_file():
+        raise MeetingSyncError(
+            f"the migrations were not found at {script_dir}: install meeting-sync from its "
+            "source tree (pip install -e .) so that alembic/ ships with it"
+        )
+    ini = PROJECT_ROOT / "alembic.ini"
+    config = Config(str(ini)) if ini.is_file() else Config()
+    config.set_main_option("script_location", str(script_dir))
+    # ConfigParser interpolates '%': a percent-encoded password must be escaped.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    # Programmatic use leaves the caller's logging configuration alone.
+    config.attributes["configure_logger"] = False
+    return config
+
+
+def upgrade(url: str) -> None:
+    """Apply every migration to the database at ``url`` (``alembic upgrade head``)."""
+    from alembic import command
+
+    logger.info("db_upgrade url=%s", make_url(url).render_as_string(hide_password=True))
+    command.upgrade(migrations_config(url), "head")

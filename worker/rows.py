@@ -1,0 +1,125 @@
+"""What the store hands out and takes in: frozen values, never ORM objects."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from models.types import JSONValue, MalformedJSON, MalformedTime
+
+__all__ = [
+    "CallLogEntry",
+    "JSONValue",
+    "MalformedJSON",
+    "MalformedTime",
+    "MeetingRow",
+    "StatusSummary",
+    "WriteOutcome",
+]
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    """One row of `meetings` as the worker read it (every column, as plain values).
+
+    JSON columns hold parsed values, or ``MalformedJSON`` when the stored text does not
+    parse; calendar-owned times are aware UTC datetimes, or ``MalformedTime`` when SQLite
+    holds text that is not a time. Either marker lets that row fail alone.
+    """
+
+    id: int
+    external_id: str
+    provider: str | None
+    userid: str | None
+    subject: str | None
+    start_time: datetime | MalformedTime | None
+    end_time: datetime | MalformedTime | None
+    time_zone: str | None
+    password: str | None = field(repr=False)
+    location: str | None
+    hosts: JSONValue | MalformedJSON
+    invitees: JSONValue | MalformedJSON
+    settings: JSONValue | MalformedJSON
+    recurring_rule: JSONValue | MalformedJSON
+    status: str | None
+    sync_after: datetime | MalformedTime | None
+    sync_state: str
+    revision: int
+    synced_revision: int | None
+    meeting_id: str | None
+    meeting_code: str | None
+    join_url: str | None
+    error_code: str | None
+    error_message: str | None
+    attempts: int
+    next_attempt_at: datetime | None
+    lease_owner: str | None
+    lease_expires_at: datetime | None
+    create_intent_at: datetime | None
+    synced_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[Any, Any]) -> MeetingRow:
+        """From a result row's mapping (``row._mapping``) or any dict keyed by column name."""
+        return cls(**{name: mapping[name] for name in _FIELDS})
+
+    @classmethod
+    def from_orm(cls, meeting: Any) -> MeetingRow:
+        """From a ``models.Meeting`` instance (inside the store only)."""
+        return cls(**{name: getattr(meeting, name) for name in _FIELDS})
+
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(MeetingRow))
+
+
+class WriteOutcome(enum.Enum):
+    """What a lease-guarded write-back did."""
+
+    WRITTEN = "written"
+    """The row now holds the state that was asked for."""
+    SUPERSEDED = "superseded"
+    """Written, but the calendar edited the row meanwhile: it stays pending for the edit."""
+    LEASE_LOST = "lease_lost"
+    """Nothing written: the lease belongs to another worker now (or the row is gone)."""
+
+    @property
+    def written(self) -> bool:
+        return self is not WriteOutcome.LEASE_LOST
+
+
+@dataclass(frozen=True)
+class CallLogEntry:
+    """One API call, for the `sync_log` table."""
+
+    action: str  # create / update / cancel / get / list
+    at: datetime
+    worker: str
+    meeting_row_id: int | None = None
+    external_id: str | None = None
+    http_status: int | None = None
+    error_code: str | None = None
+    trace_id: str | None = None
+    duration_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class StatusSummary:
+    """The table from the worker's side, for `meeting-sync status`."""
+
+    at: datetime
+    total: int
+    by_state: dict[str, int]
+    due_now: int
+    """Pending rows that a pass would claim at ``at``."""
+    leased: int
+    """Rows a worker holds right now (lease not yet expired)."""
+    oldest_pending_since: datetime | None
+    """When the calendar last changed the longest-waiting pending row."""
+    oldest_pending_age_seconds: float | None
+    failed_by_code: dict[str, int]

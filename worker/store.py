@@ -1,0 +1,247 @@
+"""The store: all SQL the worker runs, each method one short transaction.
+
+No method keeps a transaction open for its caller, so no transaction ever spans an HTTP
+call. Write-backs are single UPDATE statements that carry their own guards: the lease
+(``lease_owner = owner``: a worker whose lease was taken over writes nothing) and the
+revision (a row the calendar edited during the call stays pending for the edit).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, case, insert, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from models import meetings_table, sync_log_table
+from models.types import utcnow
+from worker.rows import CallLogEntry, MeetingRow, StatusSummary, WriteOutcome
+from worker.store_claim import claim_rows
+from worker.store_status import summarise
+
+logger = logging.getLogger(__name__)
+
+meetings = meetings_table
+sync_log = sync_log_table
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ERROR_CODE_LENGTH = 40
+# Long enough for any API message; short enough that no backend refuses the write-back.
+ERROR_MESSAGE_LENGTH = 2000
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def now(self) -> datetime:
+        """The database's clock as aware UTC: leases and due times never trust a host's."""
+        with self.engine.connect() as conn:
+            value = conn.scalar(select(utcnow()))
+        assert isinstance(value, datetime)
+        return value
+
+    def claim(
+        self, *, owner: str, now: datetime, lease_seconds: float, limit: int
+    ) -> list[MeetingRow]:
+        """Lease up to ``limit`` due rows to ``owner``, oldest due first; counts an attempt.
+
+        Due: pending, past ``next_attempt_at`` and ``sync_after``, and not leased (or the
+        lease expired). Two claimers never get the same row: ``FOR UPDATE SKIP LOCKED`` on
+        PostgreSQL and MariaDB/MySQL, a single write-locked UPDATE on SQLite.
+        """
+        if limit <= 0:
+            return []
+        expires = now + timedelta(seconds=lease_seconds)
+        with self.engine.begin() as conn:
+            rows = claim_rows(conn, owner=owner, now=now, expires=expires, limit=limit)
+        claimed = sorted((MeetingRow.from_mapping(r) for r in rows), key=_due_order)
+        if claimed:
+            logger.debug("rows_claimed owner=%s count=%d", owner, len(claimed))
+        return claimed
+
+    def mark_create_intent(self, row_id: int, *, owner: str, now: datetime) -> bool:
+        """Record that a create is about to be sent; False unless ``owner`` holds the lease."""
+        stmt = (
+            update(meetings)
+            .where(
+                meetings.c.id == row_id,
+                meetings.c.lease_owner == owner,
+                meetings.c.lease_expires_at > now,
+            )
+            .values(create_intent_at=now)
+        )
+        with self.engine.begin() as conn:
+            return conn.execute(stmt).rowcount == 1
+
+    def record_synced(
+        self,
+        row_id: int,
+        *,
+        owner: str,
+        revision: int,
+        meeting_id: str | None,
+        meeting_code: str | None,
+        join_url: str | None,
+        now: datetime,
+    ) -> WriteOutcome:
+        """The API now holds ``revision`` of the row: write the ids back and release it.
+
+        An id given as None keeps the stored one: ids are only ever added, never lost, and
+        they are written even when the calendar edited the row meanwhile (that row stays
+        pending, and the next pass updates the meeting with the edit).
+        """
+        ids = {"meeting_id": meeting_id, "meeting_code": meeting_code, "join_url": join_url}
+        values: dict[str, Any] = {k: v for k, v in ids.items() if v is not None}
+        values.update(
+            sync_state=_if_unchanged(revision, "synced", "pending"),
+            synced_revision=revision,
+            synced_at=now,
+            create_intent_at=None,
+            attempts=0,
+            next_attempt_at=None,
+            error_code=None,
+            error_message=None,
+        )
+        return self._write_back(row_id, owner, values, revision)
+
+    def record_cancelled(
+        self, row_id: int, *, owner: str, revision: int, now: datetime
+    ) -> WriteOutcome:
+        """The meeting is cancelled (or never existed): settle the row, keeping its ids."""
+        return self.record_synced(
+            row_id,
+            owner=owner,
+            revision=revision,
+            meeting_id=None,
+            meeting_code=None,
+            join_url=None,
+            now=now,
+        )
+
+    def record_failed(
+        self,
+        row_id: int,
+        *,
+        owner: str,
+        revision: int,
+        error_code: str,
+        error_message: str,
+        now: datetime,
+    ) -> WriteOutcome:
+        """The row cannot be synced as it is: 'failed' with the error, until it is edited.
+
+        If the calendar edited the row meanwhile, the error was about content that is gone:
+        the row stays pending, without it.
+        """
+        values = {
+            "sync_state": _if_unchanged(revision, "failed", "pending"),
+            "error_code": _if_unchanged(revision, error_code[:ERROR_CODE_LENGTH], None),
+            "error_message": _if_unchanged(revision, error_message[:ERROR_MESSAGE_LENGTH], None),
+            "next_attempt_at": None,
+        }
+        logger.debug("row_failed id=%s code=%s at=%s", row_id, error_code, now.isoformat())
+        return self._write_back(row_id, owner, values, revision)
+
+    def record_retry(
+        self,
+        row_id: int,
+        *,
+        owner: str,
+        error_code: str | None,
+        error_message: str | None,
+        next_attempt_at: datetime,
+        refund_attempt: bool = False,
+    ) -> WriteOutcome:
+        """Try again at ``next_attempt_at``; the row stays pending.
+
+        ``refund_attempt`` undoes the claim's attempt count (a quota wait is no attempt).
+        """
+        values: dict[str, Any] = {
+            "next_attempt_at": next_attempt_at,
+            "error_code": error_code[:ERROR_CODE_LENGTH] if error_code else None,
+            "error_message": error_message[:ERROR_MESSAGE_LENGTH] if error_message else None,
+        }
+        if refund_attempt:
+            values["attempts"] = _refunded_attempts()
+        return self._write_back(row_id, owner, values, None)
+
+    def release(self, row_ids: Collection[int], *, owner: str) -> int:
+        """Give leased rows back untouched (shutdown); their attempt is refunded."""
+        if not row_ids:
+            return 0
+        stmt = (
+            update(meetings)
+            .where(meetings.c.id.in_(list(row_ids)), meetings.c.lease_owner == owner)
+            .values(lease_owner=None, lease_expires_at=None, attempts=_refunded_attempts())
+        )
+        with self.engine.begin() as conn:
+            return int(conn.execute(stmt).rowcount)
+
+    def meeting_ids_taken(self, meeting_ids: Iterable[str], *, except_row: int) -> set[str]:
+        """Which of these meeting ids another row already holds (they cannot be adopted)."""
+        wanted = list(dict.fromkeys(meeting_ids))
+        if not wanted:
+            return set()
+        stmt = select(meetings.c.meeting_id).where(
+            meetings.c.meeting_id.in_(wanted), meetings.c.id != except_row
+        )
+        with self.engine.connect() as conn:
+            return {str(v) for v in conn.scalars(stmt)}
+
+    def log_calls(self, entries: Sequence[CallLogEntry]) -> None:
+        """Append API calls to `sync_log` in one batch insert."""
+        if not entries:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(insert(sync_log), [asdict(e) for e in entries])
+
+    def status(self, now: datetime) -> StatusSummary:
+        with self.engine.connect() as conn:
+            return summarise(conn, now)
+
+    def _write_back(
+        self, row_id: int, owner: str, values: dict[str, Any], revision: int | None
+    ) -> WriteOutcome:
+        values.update(lease_owner=None, lease_expires_at=None)
+        stmt = (
+            update(meetings)
+            .where(meetings.c.id == row_id, meetings.c.lease_owner == owner)
+            .values(**values)
+        )
+        with self.engine.begin() as conn:
+            if conn.dialect.update_returning:
+                current = conn.execute(stmt.returning(meetings.c.revision)).scalar()
+            elif conn.execute(stmt).rowcount == 1:
+                # Same transaction, row still locked by the UPDATE: nobody changed it since.
+                current = conn.scalar(select(meetings.c.revision).where(meetings.c.id == row_id))
+            else:
+                current = None
+        if current is None:
+            logger.warning("lease_lost id=%s owner=%s", row_id, owner)
+            return WriteOutcome.LEASE_LOST
+        if revision is not None and current != revision:
+            logger.info("row_edited_during_sync id=%s synced=%s now=%s", row_id, revision, current)
+            return WriteOutcome.SUPERSEDED
+        return WriteOutcome.WRITTEN
+
+
+def _if_unchanged(revision: int, then: Any, otherwise: Any) -> ColumnElement[Any]:
+    """``then`` while the row is still at ``revision``, else ``otherwise``: decided in SQL,
+    in the same statement as the write, so an edit committed at any moment is honoured."""
+    return case((meetings.c.revision == revision, then), else_=otherwise)
+
+
+def _refunded_attempts() -> ColumnElement[int]:
+    # An edit may have reset attempts to 0 while the row was leased: never go below 0.
+    return case((meetings.c.attempts > 0, meetings.c.attempts - 1), else_=0)
+
+
+def _due_order(row: MeetingRow) -> tuple[bool, datetime, int]:
+    # Never-tried rows (no next_attempt_at) first, then by due time, then by age.
+    at = row.next_attempt_at
+    return (at is not None, at or EPOCH, row.id)
