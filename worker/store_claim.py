@@ -12,7 +12,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, Select, and_, func, literal, or_, select, update
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    Select,
+    and_,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from models import meetings_table
@@ -20,12 +31,15 @@ from models.types import UTCDateTime
 
 meetings = meetings_table
 c = meetings.c
+# A literal, not a bound parameter: the planners (PostgreSQL's generic plans, SQLite's) can
+# only use the partial index `WHERE sync_state = 'pending'` when the query says the same.
+PENDING = literal_column("'pending'")
 
 
 def is_due(now: datetime, dialect: str) -> ColumnElement[bool]:
     """Pending, past its next attempt and its `sync_after`, and not under a live lease."""
     return and_(
-        c.sync_state == "pending",
+        c.sync_state == PENDING,
         or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now),
         or_(c.lease_expires_at.is_(None), c.lease_expires_at <= now),
         _sync_after_passed(now, dialect),
