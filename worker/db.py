@@ -7,6 +7,8 @@ every other database error keeps SQLAlchemy's type.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,8 @@ from worker.exceptions import DatabaseUnavailable, MeetingSyncError
 logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Execution option read by the SQLite BEGIN hook; set by write_transaction().
+SQLITE_IMMEDIATE = "meeting_sync_sqlite_immediate"
 # The migrations live next to the packages, at the top of the source tree: found from any
 # working directory in a checkout or an editable install.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -28,10 +32,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with pre-ping and per-backend settings; ``kwargs`` go to ``create_engine``.
 
     SQLite gets WAL (readers never block the writer), a 30 s busy timeout, foreign keys, and
-    transactions that start with ``BEGIN IMMEDIATE``: every transaction takes the write lock
-    up front, so two processes never both read and then fail to write (SQLITE_BUSY), and a
-    claim is serialised against every other writer. MariaDB/MySQL run at READ COMMITTED, as
-    PostgreSQL does by default, which keeps the claim's row locks free of gap locks.
+    real transactions (a SELECT starts one too; see ``write_transaction`` for the kind that
+    reads before it writes). MariaDB/MySQL run at READ COMMITTED, as PostgreSQL does by
+    default, which keeps the claim's row locks free of gap locks.
     """
     parsed = make_url(url)
     backend = parsed.get_backend_name()
@@ -54,7 +57,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
-        # Take BEGIN out of the driver's hands (it skips it before SELECTs); see _on_begin.
+        # Take BEGIN out of the driver's hands (it skips it before a SELECT); see _on_begin.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
@@ -66,7 +69,23 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        immediate = conn.get_execution_options().get(SQLITE_IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that may read before it writes; commits on success.
+
+    On SQLite it takes the write lock at BEGIN (waiting up to the busy timeout): a plain
+    transaction that read first could fail at its first write with "database is locked",
+    since SQLite cannot wait for a lock while holding an older snapshot. It also makes such
+    transactions run one at a time. Elsewhere it is an ordinary transaction.
+    """
+    with engine.connect() as conn:
+        conn.execution_options(**{SQLITE_IMMEDIATE: True})
+        with conn.begin():
+            yield conn
 
 
 def _translate_connection_errors(engine: Engine, url: URL) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from models import meetings_table, sync_log_table
 from models.types import utcnow
+from worker.db import write_transaction
 from worker.rows import CallLogEntry, MeetingRow, StatusSummary, WriteOutcome
 from worker.store_claim import claim_rows
 from worker.store_status import summarise
@@ -57,7 +58,7 @@ class Store:
         if limit <= 0:
             return []
         expires = now + timedelta(seconds=lease_seconds)
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             rows = claim_rows(conn, owner=owner, now=now, expires=expires, limit=limit)
         claimed = sorted((MeetingRow.from_mapping(r) for r in rows), key=_due_order)
         if claimed:

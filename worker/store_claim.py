@@ -3,7 +3,7 @@
 PostgreSQL: one ``UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED) RETURNING``. MariaDB/MySQL
 (no UPDATE … RETURNING): ``SELECT … FOR UPDATE SKIP LOCKED``, then UPDATE and read back
 in the same transaction. SQLite: one ``UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING``
-inside ``BEGIN IMMEDIATE`` (see worker.db), so claims are serialised by the write lock.
+inside ``BEGIN IMMEDIATE`` (worker.db.write_transaction), serialised by the write lock.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ meetings = meetings_table
 c = meetings.c
 # A literal, not a bound parameter: the planners (PostgreSQL's generic plans, SQLite's) can
 # only use the partial index `WHERE sync_state = 'pending'` when the query says the same.
-PENDING = literal_column("'pending'")
+PENDING: ColumnElement[str] = literal_column("'pending'")
 
 
 def is_due(now: datetime, dialect: str) -> ColumnElement[bool]:

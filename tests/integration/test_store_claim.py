@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Engine, func, select, text, update
 
 from models import Meeting
 from tests.fixtures.databases import SQLITE_ONLY, T0, insert_meeting, read_meeting
@@ -88,6 +88,28 @@ def test_sync_after_written_with_an_offset_is_compared_as_an_instant(engine: Eng
     # Unreadable: claimed at once, so that it fails with a message instead of waiting forever.
     assert claim_at(1, 30) == ["garbled"]
     assert claim_at(3, 0) == ["offset"]
+
+
+@SQLITE_ONLY
+def test_an_open_read_elsewhere_does_not_hold_the_worker_up(engine: Engine, store: Store) -> None:
+    row_id = insert_meeting(engine, "a")
+    with engine.connect() as reader:  # e.g. a report the calendar is running
+        assert reader.scalar(select(func.count()).select_from(meetings)) == 1
+        # Its transaction is still open while the worker claims and writes back.
+        [row] = store.claim(owner="w", now=T0, lease_seconds=60, limit=5)
+        outcome = store.record_synced(
+            row_id,
+            owner="w",
+            revision=row.revision,
+            meeting_id="m",
+            meeting_code=None,
+            join_url=None,
+            now=T0,
+        )
+        assert outcome.written
+        # The reader keeps its snapshot: the write is not visible inside its transaction.
+        assert reader.scalar(select(meetings.c.meeting_id)) is None
+    assert read_meeting(engine, row_id).meeting_id == "m"
 
 
 def test_concurrent_claimers_never_share_a_row(migrated_url: str, engine: Engine) -> None:
