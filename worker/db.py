@@ -10,13 +10,16 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, ExceptionContext, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from worker.exceptions import DatabaseUnavailable, MeetingSyncError
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 logger = logging.getLogger(__name__)
 
@@ -103,8 +106,9 @@ def _translate_connection_errors(engine: Engine, url: URL) -> None:
             ) from context.original_exception
 
 
-def migrations_config(url: str) -> Any:
+def migrations_config(url: str) -> AlembicConfig:
     """An Alembic ``Config`` for this project's migrations, bound to ``url``."""
+    # Imported here: the worker's own start-up never needs Alembic.
     from alembic.config import Config
 
     script_dir = PROJECT_ROOT / "alembic"

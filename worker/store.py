@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import Engine, case, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from models import meetings_table, sync_log_table
+from models import meetings_table as meetings
+from models import sync_log_table as sync_log
 from models.types import utcnow
 from worker.db import write_transaction
 from worker.rows import CallLogEntry, MeetingRow, StatusSummary, WriteOutcome
@@ -25,9 +26,6 @@ from worker.store_claim import claim_rows
 from worker.store_status import summarise
 
 logger = logging.getLogger(__name__)
-
-meetings = meetings_table
-sync_log = sync_log_table
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ERROR_CODE_LENGTH = 40

@@ -45,6 +45,11 @@ def test_upgrade_twice_is_a_no_op(migrated_url: str) -> None:
     command.check(migrations_config(migrated_url))
 
 
+def test_a_percent_encoded_password_reaches_alembic_intact() -> None:
+    url = "postgresql+psycopg://calendar:p%40ss%25word@db.example/calendar"
+    assert migrations_config(url).get_main_option("sqlalchemy.url") == url
+
+
 def run_alembic(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
