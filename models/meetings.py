@@ -12,8 +12,9 @@ from models.base import MYSQL_TABLE_ARGS, Base
 from models.types import JSONDocument, MalformedTime, UTCDateTime, utcnow
 
 # The calendar application writes these; changing any of them makes the row pending again
-# (a trigger created by migration 0001 on every backend). The trigger's column list and
-# this tuple must stay equal: a test checks it.
+# (a trigger created by migration 0001 on every backend). Adding a column here needs a
+# migration that recreates the trigger: tests/integration/test_schema_trigger.py edits each
+# of these columns and fails for any the trigger does not watch.
 CALENDAR_COLUMNS = (
     "external_id",
     "provider",
