@@ -72,3 +72,11 @@ def test_alembic_command_takes_the_url_from_x_argument(tmp_path: Path) -> None:
     checked = run_alembic("-x", f"url={url}", "check", cwd=tmp_path)
     assert checked.returncode == 0, checked.stderr + checked.stdout
     assert "meetings" in tables(url)
+
+
+@pytest.mark.skipif(not ALEMBIC.exists(), reason="the alembic command is not installed")
+def test_alembic_command_falls_back_to_the_project_configuration(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'configured.db'}"
+    result = run_alembic("upgrade", "head", cwd=tmp_path, env={"MEETING_SYNC_DATABASE_URL": url})
+    assert result.returncode == 0, result.stderr
+    assert "meetings" in tables(url)
