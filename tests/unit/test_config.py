@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from worker.config import Config, from_mapping, load_config
+from worker.exceptions import ConfigError
+from worker.rates import parse_rate
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_example_file_parses_and_equals_the_defaults() -> None:
+    example = ROOT / "config.example.toml"
+    loaded = from_mapping(tomllib.loads(example.read_text("utf-8")), {}, source="example")
+    assert loaded.database == Config().database
+    assert loaded.wemeet == Config().wemeet
+    assert loaded.worker == Config().worker
+    assert loaded.quota == Config().quota
+
+
+def test_example_file_documents_every_key() -> None:
+    raw = tomllib.loads((ROOT / "config.example.toml").read_text("utf-8"))
+    defaults = Config()
+    for section in ("database", "wemeet", "worker", "quota"):
+        fields = set(vars(getattr(defaults, section)))
+        assert set(raw[section]) == fields, section
+
+
+def test_environment_overrides_the_file_and_converts_types() -> None:
+    raw = {"worker": {"batch_size": 10}, "wemeet": {"secret_key": "from-file"}}
+    env = {
+        "MEETING_SYNC_WORKER_BATCH_SIZE": "25",
+        "MEETING_SYNC_WEMEET_SECRET_KEY": "from-env",
+        "MEETING_SYNC_DATABASE_URL": "postgresql+psycopg://u@h/db",
+        "MEETING_SYNC_QUOTA_APP": "30/5s, 1000/1d",
+        "MEETING_SYNC_WORKER_POLL_INTERVAL_SECONDS": "0.5",
+    }
+    config = from_mapping(raw, env, source="t")
+    assert config.worker.batch_size == 25
+    assert config.wemeet.secret_key == "from-env"
+    assert config.database.url == "postgresql+psycopg://u@h/db"
+    assert config.quota.app == (parse_rate("30/5s"), parse_rate("1000/1d"))
+    assert config.worker.poll_interval_seconds == 0.5
+
+
+@pytest.mark.parametrize(
+    ("raw", "env", "needle"),
+    [
+        ({"wemeet": {"secret": "x"}}, {}, "unknown key(s) in [wemeet]: ['secret']"),
+        ({"databse": {}}, {}, "unknown section(s) ['databse']"),
+        ({"worker": {"batch_size": "50"}}, {}, "worker.batch_size: expected int, got str"),
+        ({"worker": {"batch_size": 0}}, {}, "worker.batch_size must be greater than 0"),
+        ({}, {"MEETING_SYNC_WORKER_BATCH_SIZE": "lots"}, "$MEETING_SYNC_WORKER_BATCH_SIZE"),
+        ({"wemeet": {"auth": "basic"}}, {}, "wemeet.auth = 'basic'"),
+        ({"quota": {"app": [{"calls": 300}]}}, {}, "quota.app: each limit is a table"),
+        ({"quota": {"app": [{"calls": 3, "per": "soon"}]}}, {}, "quota.app"),
+        ({"quota": {"time_zone": "Mars/Base"}}, {}, "unknown time zone 'Mars/Base'"),
+    ],
+)
+def test_bad_settings_are_refused_with_a_clear_message(
+    raw: dict[str, object], env: dict[str, str], needle: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        from_mapping(raw, env, source="cfg.toml")
+    assert needle in str(caught.value)
+
+
+def test_missing_credentials_are_named_without_values() -> None:
+    config = from_mapping({"wemeet": {"secret_id": "sid-123456"}}, {}, source="t")
+    with pytest.raises(ConfigError) as caught:
+        config.require_credentials()
+    text = str(caught.value)
+    assert "wemeet.app_id" in text and "wemeet.secret_key" in text
+    assert "wemeet.secret_id" not in text
+
+
+def test_secret_key_never_in_repr() -> None:
+    config = from_mapping({}, {"MEETING_SYNC_WEMEET_SECRET_KEY": "s3cr3t-value"}, source="t")
+    assert "s3cr3t-value" not in repr(config)
+
+
+def test_file_lookup_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    explicit = tmp_path / "a.toml"
+    explicit.write_text("[worker]\nbatch_size = 7\n", "utf-8")
+    from_env = tmp_path / "b.toml"
+    from_env.write_text("[worker]\nbatch_size = 8\n", "utf-8")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "meeting-sync.toml").write_text("[worker]\nbatch_size = 9\n", "utf-8")
+    env = {"MEETING_SYNC_CONFIG": str(from_env)}
+    assert load_config(explicit, env).worker.batch_size == 7
+    assert load_config(None, env).worker.batch_size == 8
+    assert load_config(None, {}).worker.batch_size == 9
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "missing.toml", {})

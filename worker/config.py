@@ -1,0 +1,240 @@
+"""Configuration: TOML loaded once into frozen dataclasses, then environment overrides.
+
+Every key can be overridden by ``MEETING_SYNC_<SECTION>_<KEY>`` (upper case); secrets are
+expected to come that way. The CLI loads the configuration once and passes it down: no
+other module reads the environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from worker.exceptions import ConfigError
+from worker.rates import Rate, parse_rate
+
+ENV_PREFIX = "MEETING_SYNC_"
+DEFAULT_CONFIG_FILE = "meeting-sync.toml"
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = "sqlite:///meeting-sync.db"
+
+
+@dataclass(frozen=True)
+class WemeetConfig:
+    base_url: str = "https://api.meeting.qq.com"
+    auth: str = "aksk"
+    app_id: str = ""
+    sdk_id: str = ""
+    secret_id: str = ""
+    secret_key: str = field(default="", repr=False)
+    timeout_seconds: float = 10.0
+    connect_timeout_seconds: float = 3.05
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    poll_interval_seconds: float = 5.0
+    batch_size: int = 50
+    lease_seconds: float = 300.0
+    max_attempts: int = 10
+    retry_base_seconds: float = 30.0
+    retry_max_seconds: float = 3600.0
+    circuit_cooldown_seconds: float = 300.0
+    worker_id: str = ""
+    log_level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class QuotaConfig:
+    time_zone: str = "Asia/Shanghai"
+    max_wait_seconds: float = 5.0
+    app: tuple[Rate, ...] = (parse_rate("300/60s"), parse_rate("200000/1d"))
+    user_create: tuple[Rate, ...] = (parse_rate("2000/1h"),)
+
+
+@dataclass(frozen=True)
+class Config:
+    database: DatabaseConfig = DatabaseConfig()
+    wemeet: WemeetConfig = WemeetConfig()
+    worker: WorkerConfig = WorkerConfig()
+    quota: QuotaConfig = QuotaConfig()
+    source: str = "built-in defaults"
+
+    def require_credentials(self) -> None:
+        """Raise ConfigError unless the API credentials needed to send anything are set."""
+        w = self.wemeet
+        if w.auth != "aksk":
+            return
+        missing = [
+            f"wemeet.{name} (or {ENV_PREFIX}WEMEET_{name.upper()})"
+            for name in ("app_id", "secret_id", "secret_key")
+            if not getattr(w, name)
+        ]
+        if missing:
+            raise ConfigError("missing credentials: " + ", ".join(missing))
+
+
+SECTIONS: dict[str, type[Any]] = {
+    "database": DatabaseConfig,
+    "wemeet": WemeetConfig,
+    "worker": WorkerConfig,
+    "quota": QuotaConfig,
+}
+CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("wemeet", "auth"): ("aksk", "oauth"),
+    ("worker", "log_level"): ("DEBUG", "INFO", "WARNING", "ERROR"),
+}
+
+
+def resolve_path(explicit: str | Path | None, env: Mapping[str, str]) -> Path | None:
+    """--config, else $MEETING_SYNC_CONFIG, else ./meeting-sync.toml if present, else None."""
+    if explicit:
+        return Path(explicit)
+    if env.get("MEETING_SYNC_CONFIG"):
+        return Path(env["MEETING_SYNC_CONFIG"])
+    default = Path(DEFAULT_CONFIG_FILE)
+    return default if default.is_file() else None
+
+
+def load_config(
+    path: str | Path | None = None, env: Mapping[str, str] | None = None, *, discover: bool = True
+) -> Config:
+    """Load the configuration: file (if any), then environment overrides, then validation."""
+    env = os.environ if env is None else env
+    resolved = resolve_path(path, env) if discover else (Path(path) if path else None)
+    raw: dict[str, Any] = {}
+    if resolved is not None:
+        try:
+            raw = tomllib.loads(resolved.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {resolved}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{resolved}: not valid TOML: {exc}") from None
+    return from_mapping(raw, env, source=str(resolved) if resolved else "built-in defaults")
+
+
+def from_mapping(raw: Mapping[str, Any], env: Mapping[str, str], *, source: str) -> Config:
+    unknown = sorted(set(raw) - set(SECTIONS))
+    if unknown:
+        raise ConfigError(f"{source}: unknown section(s) {unknown}; known: {sorted(SECTIONS)}")
+    sections: dict[str, Any] = {}
+    for name, cls in SECTIONS.items():
+        table = raw.get(name, {})
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{source}: [{name}] must be a table")
+        sections[name] = _build_section(name, cls, table, env, source)
+    config = Config(**sections, source=source)
+    _validate(config)
+    return config
+
+
+def _build_section(
+    section: str, cls: type[Any], table: Mapping[str, Any], env: Mapping[str, str], source: str
+) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(table) - set(fields))
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown key(s) in [{section}]: {unknown}; known: {sorted(fields)}"
+        )
+    hints = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for name in fields:
+        env_name = f"{ENV_PREFIX}{section.upper()}_{name.upper()}"
+        where = f"{section}.{name}"
+        if env_name in env:
+            values[name] = _from_env(env[env_name], hints[name], f"${env_name}")
+        elif name in table:
+            values[name] = _coerce(table[name], hints[name], f"{source}: {where}")
+    return cls(**values)
+
+
+def _coerce(value: Any, hint: Any, where: str) -> Any:
+    if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if hint in (int, str, bool):
+        if type(value) is not hint:
+            raise ConfigError(f"{where}: expected {hint.__name__}, got {type(value).__name__}")
+        return value
+    if typing.get_origin(hint) is tuple and typing.get_args(hint)[0] is Rate:
+        if not isinstance(value, list):
+            raise ConfigError(f'{where}: expected a list like [{{calls = 300, per = "60s"}}]')
+        return tuple(_rate_from_table(item, where) for item in value)
+    if isinstance(hint, types.UnionType | type):
+        raise ConfigError(f"{where}: expected {hint}, got {type(value).__name__}")
+    raise ConfigError(f"{where}: unsupported setting type {hint!r}")  # pragma: no cover
+
+
+def _rate_from_table(item: Any, where: str) -> Rate:
+    if not isinstance(item, Mapping) or set(item) != {"calls", "per"}:
+        raise ConfigError(f'{where}: each limit is a table {{calls = N, per = "60s"}}')
+    calls, per = item["calls"], item["per"]
+    if type(calls) is not int or not isinstance(per, str):
+        raise ConfigError(f'{where}: calls must be an integer and per a string like "60s"')
+    try:
+        return parse_rate(f"{calls}/{per}")
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def _from_env(text: str, hint: Any, where: str) -> Any:
+    try:
+        if hint is bool:
+            lowered = text.strip().lower()
+            if lowered not in ("1", "0", "true", "false", "yes", "no"):
+                raise ValueError("expected true or false")
+            return lowered in ("1", "true", "yes")
+        if hint is int:
+            return int(text)
+        if hint is float:
+            return float(text)
+        if hint is str:
+            return text
+        if typing.get_origin(hint) is tuple:
+            # A list of limits as "300/60s,200000/1d".
+            return tuple(parse_rate(part.strip()) for part in text.split(",") if part.strip())
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    raise ConfigError(f"{where}: unsupported setting type {hint!r}")  # pragma: no cover
+
+
+def _validate(config: Config) -> None:
+    for (section, key), allowed in CHOICES.items():
+        value = getattr(getattr(config, section), key)
+        if value not in allowed:
+            raise ConfigError(f"{section}.{key} = {value!r}: expected one of {list(allowed)}")
+    w, wk, q = config.wemeet, config.worker, config.quota
+    positive = {
+        "wemeet.timeout_seconds": w.timeout_seconds,
+        "wemeet.connect_timeout_seconds": w.connect_timeout_seconds,
+        "worker.poll_interval_seconds": wk.poll_interval_seconds,
+        "worker.batch_size": wk.batch_size,
+        "worker.lease_seconds": wk.lease_seconds,
+        "worker.max_attempts": wk.max_attempts,
+        "worker.retry_base_seconds": wk.retry_base_seconds,
+        "worker.retry_max_seconds": wk.retry_max_seconds,
+        "worker.circuit_cooldown_seconds": wk.circuit_cooldown_seconds,
+    }
+    for where, value in positive.items():
+        if value <= 0:
+            raise ConfigError(f"{where} must be greater than 0 (got {value})")
+    if q.max_wait_seconds < 0:
+        raise ConfigError("quota.max_wait_seconds must not be negative")
+    if not config.database.url:
+        raise ConfigError("database.url must not be empty")
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(q.time_zone)
+    except (KeyError, ValueError):
+        raise ConfigError(f"quota.time_zone: unknown time zone {q.time_zone!r}") from None
