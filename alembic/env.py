@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from logging.config import fileConfig
 
+from alembic import context
 from sqlalchemy.pool import NullPool
 
-from alembic import context
 from models import metadata
 from worker.db import make_engine
 

@@ -8,8 +8,8 @@ Create Date: 2026-11-22
 from __future__ import annotations
 
 import sqlalchemy as sa
-
 from alembic import op
+
 from models.types import JSONDocument, UTCDateTime, utcnow
 
 revision: str = "0001"
