@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.pool import NullPool
 
-from alembic import command
 from worker.db import migrations_config, upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
