@@ -1,0 +1,285 @@
+"""The Tencent Meeting REST client (AK/SK): typed calls, signed afresh every time.
+
+A thin shell over ``requests``: bodies, URIs and signatures are built by pure modules, the
+answer is translated into ``MeetingInfo`` or into the project's exceptions. No retries and
+no database here; because every call takes a new nonce and timestamp, the retry policy can
+simply call again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TypeVar
+
+import requests
+
+from worker.exceptions import ConfigError
+from worker.wemeet import checks, signing
+from worker.wemeet.meeting import (
+    INSTANCE_ID,
+    MeetingSpec,
+    cancel_body,
+    create_body,
+    encode_body,
+    update_body,
+)
+from worker.wemeet.responses import (
+    ResponseMeta,
+    decode_json,
+    error_from_body,
+    error_from_status,
+    malformed,
+    transport_error,
+)
+from worker.wemeet.results import MalformedResponse, MeetingInfo, parse_first_meeting, parse_page
+from worker.wemeet.signing import Credentials
+from worker.wemeet.uri import build_uri, parse_base_url, path_segment
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+DEFAULT_MAX_LIST_PAGES = 50  # 1,000 meetings: far beyond one user's upcoming calendar
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One HTTP exchange, for the sync log. Holds no header value and no query string."""
+
+    endpoint: str  # create / update / cancel / get / list
+    method: str
+    path: str
+    http_status: int | None  # None when no answer arrived
+    error_code: int | None  # None on success and on transport failures
+    trace_id: str | None
+    duration_seconds: float
+    ok: bool
+
+
+@dataclass(frozen=True)
+class _Answer:
+    meta: ResponseMeta
+    doc: object  # the decoded JSON body; None for an empty body
+
+
+def _check_credentials(creds: Credentials) -> None:
+    names = {"wemeet.app_id": creds.app_id, "wemeet.secret_id": creds.secret_id}
+    names["wemeet.secret_key"] = creds.secret_key
+    if creds.sdk_id is not None:
+        names["wemeet.sdk_id"] = creds.sdk_id
+    for name, value in names.items():
+        if not value or not value.strip():
+            raise ConfigError(f"{name} is empty")
+        if not value.isascii() or not value.isprintable() or value != value.strip():
+            # Headers carry these values; never echo them (the key is a secret).
+            raise ConfigError(f"{name} holds spaces or characters a header cannot carry")
+
+
+class WemeetClient:
+    """Typed Tencent Meeting calls. Raises ApiError, TransportError, InvalidMeeting."""
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        base_url: str,
+        *,
+        session: requests.Session | None = None,
+        connect_timeout: float = 3.05,
+        read_timeout: float = 10.0,
+        clock: Callable[[], float] = time.time,
+        nonce: Callable[[], int] = signing.new_nonce,
+        monotonic: Callable[[], float] = time.monotonic,
+        on_call: Callable[[CallRecord], None] | None = None,
+        max_list_pages: int = DEFAULT_MAX_LIST_PAGES,
+    ) -> None:
+        _check_credentials(credentials)
+        self._base = parse_base_url(base_url)
+        if connect_timeout <= 0 or read_timeout <= 0:
+            raise ConfigError("wemeet timeouts must be positive")
+        self._owns_session = session is None
+        self._session = session or requests.Session()
+        if self._session.verify is False and self._base.origin.startswith("https:"):
+            raise ConfigError("TLS certificate verification must stay on for the API")
+        # A CA bundle path (e.g. a corporate proxy's) is honoured; verification never turns off.
+        self._verify: bool | str = (
+            self._session.verify if isinstance(self._session.verify, str) else True
+        )
+        self._credentials = credentials
+        self._timeout = (connect_timeout, read_timeout)
+        self._clock, self._nonce, self._monotonic = clock, nonce, monotonic
+        self._on_call = on_call
+        if max_list_pages < 1:
+            raise ConfigError("max_list_pages must be at least 1")
+        self._max_list_pages = max_list_pages
+        self.clock_offset = 0.0
+        """Seconds added to the local clock when stamping X-TC-Timestamp (learnt from 190300)."""
+
+    def set_clock_offset(self, seconds: float) -> None:
+        self.clock_offset = float(seconds)
+
+    def close(self) -> None:
+        if self._owns_session:
+            self._session.close()
+
+    def __enter__(self) -> WemeetClient:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- the endpoints ------------------------------------------------------------------
+
+    def create_meeting(self, spec: MeetingSpec) -> MeetingInfo:
+        answer = self._call("create", "POST", "/v1/meetings", body=create_body(spec))
+        return self._parse(answer, lambda doc: parse_first_meeting(doc))
+
+    def update_meeting(self, meeting_id: str, spec: MeetingSpec) -> MeetingInfo:
+        path = f"/v1/meetings/{_meeting_segment(meeting_id)}"
+        answer = self._call("update", "PUT", path, body=update_body(spec))
+        if answer.doc is None or answer.doc == {}:
+            return MeetingInfo(meeting_id=meeting_id)
+        return self._parse(answer, lambda doc: parse_first_meeting(doc, meeting_id=meeting_id))
+
+    def cancel_meeting(self, meeting_id: str, userid: str, reason_code: int = 1) -> None:
+        path = f"/v1/meetings/{_meeting_segment(meeting_id)}/cancel"
+        self._call("cancel", "POST", path, body=cancel_body(userid, reason_code))
+
+    def get_meeting(self, meeting_id: str, userid: str) -> MeetingInfo:
+        path = f"/v1/meetings/{_meeting_segment(meeting_id)}"
+        answer = self._call("get", "GET", path, query=_user_query(userid))
+        return self._parse(answer, lambda doc: parse_first_meeting(doc, meeting_id=meeting_id))
+
+    def list_user_meetings(self, userid: str, *, pos: int | None = None) -> list[MeetingInfo]:
+        """Every upcoming or running meeting of ``userid`` (from ``pos``, Unix seconds),
+        paging until ``remaining`` is 0, each meeting once. Raises ApiError rather than
+        returning a partial list, since a missing meeting could lead to a second create."""
+        seen: dict[str, MeetingInfo] = {}
+        cursor: tuple[int | None, int | None] = (pos, None)
+        for _ in range(self._max_list_pages):
+            query = _user_query(userid)
+            if cursor[0] is not None:
+                query.append(("pos", str(cursor[0])))
+            if cursor[1] is not None:
+                query.append(("cursory", str(cursor[1])))
+            answer = self._call("list", "GET", "/v1/meetings", query=query)
+            page = self._parse(answer, lambda doc: parse_page(doc, userid=userid))
+            for meeting in page.meetings:
+                seen.setdefault(meeting.meeting_id, meeting)
+            if page.remaining == 0:
+                return list(seen.values())
+            following = (page.next_pos, page.next_cursory)
+            if following == cursor or following == (None, None):
+                raise malformed(answer.meta, "remaining > 0 but the page cursor did not move")
+            cursor = following
+        raise malformed(
+            answer.meta, f"meeting list did not end within {self._max_list_pages} pages"
+        )
+
+    # -- the exchange -------------------------------------------------------------------
+
+    def _call(
+        self,
+        endpoint: str,
+        method: str,
+        path: str,
+        *,
+        query: Sequence[tuple[str, str]] = (),
+        body: object = None,
+    ) -> _Answer:
+        payload = encode_body(body) if body is not None else b""
+        uri = build_uri(self._base.prefix, path, query)
+        timestamp = int(self._clock() + self.clock_offset)
+        headers = signing.aksk_headers(
+            self._credentials, method, uri, payload, nonce=self._nonce(), timestamp=timestamp
+        )
+        request = self._session.prepare_request(
+            requests.Request(method, self._base.url(uri), headers=headers, data=payload or None)
+        )
+        # requests may normalise a URL while preparing it; the signature covers these bytes.
+        request.url = self._base.url(uri)
+        started = self._monotonic()
+        status: int | None = None
+        error_code: int | None = None
+        trace_id: str | None = None
+        try:
+            try:
+                response = self._session.send(
+                    request, timeout=self._timeout, allow_redirects=False, verify=self._verify
+                )
+            except requests.RequestException as exc:
+                raise transport_error(exc, endpoint) from None
+            status = response.status_code
+            meta = ResponseMeta.from_headers(endpoint, status, response.headers, now=self._clock())
+            trace_id = meta.trace_id
+            try:
+                answer = self._answer(meta, response.content)
+            except Exception as exc:
+                error_code = getattr(exc, "error_code", None)
+                raise
+            return answer
+        finally:
+            self._record(endpoint, method, path, status, error_code, trace_id, started)
+
+    def _answer(self, meta: ResponseMeta, content: bytes) -> _Answer:
+        if meta.http_status != 200:
+            raise error_from_status(meta, content)
+        if not content.strip():
+            return _Answer(meta, None)
+        try:
+            doc = decode_json(content)
+        except ValueError:
+            raise malformed(meta, "the body is not UTF-8 JSON") from None
+        error = error_from_body(meta, doc)  # an error body behind a 200: still an error
+        if error is not None:
+            raise error
+        return _Answer(meta, doc)
+
+    def _parse(self, answer: _Answer, parser: Callable[[object], T]) -> T:
+        try:
+            return parser(answer.doc)
+        except MalformedResponse as exc:
+            raise malformed(answer.meta, str(exc)) from None
+
+    def _record(
+        self,
+        endpoint: str,
+        method: str,
+        path: str,
+        status: int | None,
+        error_code: int | None,
+        trace_id: str | None,
+        started: float,
+    ) -> None:
+        duration = max(0.0, self._monotonic() - started)
+        ok = status == 200 and error_code is None
+        logger.debug(
+            "wemeet_call endpoint=%s method=%s status=%s error_code=%s trace_id=%s ms=%d",
+            endpoint,
+            method,
+            status,
+            error_code,
+            trace_id,
+            duration * 1000,
+        )
+        if self._on_call is None:
+            return
+        record = CallRecord(endpoint, method, path, status, error_code, trace_id, duration, ok)
+        try:
+            self._on_call(record)
+        except Exception:
+            # The call's outcome matters more than its log line: a created meeting is kept.
+            logger.exception("wemeet_on_call_failed endpoint=%s", endpoint)
+
+
+def _meeting_segment(meeting_id: str) -> str:
+    return path_segment(checks.text(meeting_id, "meeting_id", required="local.meeting_id_missing"))
+
+
+def _user_query(userid: str) -> list[tuple[str, str]]:
+    userid = checks.text(userid, "userid", required="local.userid_missing")
+    return [("userid", userid), ("instanceid", str(INSTANCE_ID))]
