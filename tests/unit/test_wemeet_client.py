@@ -319,7 +319,7 @@ def test_bad_arguments_fail_before_sending(call: Callable[[WemeetClient], object
         (Credentials("app", "sid", ""), "wemeet.secret_key"),
         (Credentials("app", "sid", "key\n"), "wemeet.secret_key"),
         (Credentials("app", "sid", "kéy"), "wemeet.secret_key"),
-        (Credentials("app", "sid", "key", sdk_id=""), "wemeet.sdk_id"),
+        (Credentials("app", "sid", "key", sdk_id="sdk 1"), "wemeet.sdk_id"),
     ],
 )
 def test_unusable_credentials_are_refused_without_echoing_them(
@@ -331,13 +331,21 @@ def test_unusable_credentials_are_refused_without_echoing_them(
     assert "key" not in str(caught.value).replace(setting, "")
 
 
-def test_sdk_id_is_sent_when_configured() -> None:
+@pytest.mark.parametrize("sdk_id,header", [("sdk-7", "sdk-7"), ("", None), (None, None)])
+def test_sdk_id_is_sent_only_when_configured(sdk_id: str | None, header: str | None) -> None:
     transport = FakeTransport([ok(None)])
     session = requests.Session()
     session.mount("http://", transport)
-    creds = Credentials("app", "sid", "key", sdk_id="sdk-7")
+    creds = Credentials("app", "sid", "key", sdk_id=sdk_id)
     WemeetClient(creds, BASE, session=session).cancel_meeting("m", "u")
-    assert transport.sent[0].headers["SdkId"] == "sdk-7"
+    assert transport.sent[0].headers.get("SdkId") == header
+
+
+def test_a_clock_offset_must_be_finite() -> None:
+    client, _, _ = make_client([])
+    with pytest.raises(ConfigError):
+        client.set_clock_offset(float("nan"))
+    assert client.clock_offset == 0.0
 
 
 def test_tls_verification_cannot_be_turned_off() -> None:

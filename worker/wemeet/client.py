@@ -9,6 +9,7 @@ simply call again.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -68,12 +69,12 @@ class _Answer:
 def _check_credentials(creds: Credentials) -> None:
     names = {"wemeet.app_id": creds.app_id, "wemeet.secret_id": creds.secret_id}
     names["wemeet.secret_key"] = creds.secret_key
-    if creds.sdk_id is not None:
+    if creds.sdk_id:  # empty means "this app has no SdkId": the header is not sent
         names["wemeet.sdk_id"] = creds.sdk_id
     for name, value in names.items():
         if not value or not value.strip():
             raise ConfigError(f"{name} is empty")
-        if not value.isascii() or not value.isprintable() or value != value.strip():
+        if not value.isascii() or not value.isprintable() or any(c.isspace() for c in value):
             # Headers carry these values; never echo them (the key is a secret).
             raise ConfigError(f"{name} holds spaces or characters a header cannot carry")
 
@@ -118,6 +119,8 @@ class WemeetClient:
         """Seconds added to the local clock when stamping X-TC-Timestamp (learnt from 190300)."""
 
     def set_clock_offset(self, seconds: float) -> None:
+        if not math.isfinite(seconds):
+            raise ConfigError("the clock offset must be a finite number of seconds")
         self.clock_offset = float(seconds)
 
     def close(self) -> None:
