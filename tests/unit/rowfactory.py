@@ -1,0 +1,32 @@
+"""Builds MeetingRow values for tests of the pure core (no database)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from models import meetings_table
+from worker.rows import MeetingRow
+
+NOW = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
+
+
+def make_row(**overrides: Any) -> MeetingRow:
+    values: dict[str, Any] = {c.name: None for c in meetings_table.columns}
+    values.update(
+        id=1,
+        external_id="cal-1",
+        provider="wemeet",
+        userid="alice",
+        subject="Weekly sync",
+        start_time=NOW + timedelta(days=1),
+        end_time=NOW + timedelta(days=1, hours=1),
+        status="scheduled",
+        sync_state="pending",
+        revision=1,
+        attempts=1,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    values.update(overrides)
+    return MeetingRow.from_mapping(values)

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import pytest
+
+from worker.exceptions import ApiError, TransportError
+from worker.retry import InCallRetry, InCallSettings, retryable
+
+
+def api(code: int, **kw: object) -> ApiError:
+    return ApiError(error_code=code, message="m", http_status=400, **kw)  # type: ignore[arg-type]
+
+
+class Flaky:
+    """Fails with the given exceptions in turn, then answers 'ok'."""
+
+    def __init__(self, *failures: BaseException) -> None:
+        self.failures = list(failures)
+        self.calls = 0
+
+    def __call__(self) -> str:
+        self.calls += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        return "ok"
+
+
+def retry(**kw: object) -> tuple[InCallRetry, list[float]]:
+    sleeps: list[float] = []
+    return InCallRetry(InCallSettings(max_attempts=3), sleep=sleeps.append, **kw), sleeps  # type: ignore[arg-type]
+
+
+def test_transient_failure_is_retried_with_a_wait_and_then_succeeds() -> None:
+    policy, sleeps = retry()
+    fn = Flaky(api(0), TransportError("refused", may_have_reached=False))
+    assert policy.call("update", fn) == "ok"
+    assert fn.calls == 3 and len(sleeps) == 2 and all(0 <= s <= 5 for s in sleeps)
+
+
+def test_gives_up_after_the_attempt_bound_and_reraises_the_last_error() -> None:
+    policy, _ = retry()
+    fn = Flaky(api(0), api(0), api(0), api(0))
+    with pytest.raises(ApiError):
+        policy.call("update", fn)
+    assert fn.calls == 3
+
+
+def test_a_create_that_may_have_reached_the_server_is_not_sent_again() -> None:
+    policy, _ = retry()
+    fn = Flaky(TransportError("read timeout", may_have_reached=True))
+    with pytest.raises(TransportError):
+        policy.call("create", fn)
+    assert fn.calls == 1
+    assert not retryable(api(0), "create")
+    assert retryable(TransportError("refused", may_have_reached=False), "create")
+
+
+def test_replay_is_re_signed_once_not_in_a_loop() -> None:
+    policy, _ = retry()
+    fn = Flaky(api(190301), api(190301), api(190301))
+    with pytest.raises(ApiError):
+        policy.call("get", fn)
+    assert fn.calls == 2
+
+
+def test_clock_skew_learns_the_offset_from_the_servers_date_and_retries() -> None:
+    offsets: list[float] = []
+    policy, _ = retry(set_clock_offset=offsets.append, clock=lambda: 1_000.0)
+    fn = Flaky(api(190300, server_date=1_400.0))
+    assert policy.call("create", fn) == "ok"
+    assert offsets == [400.0]
+
+
+@pytest.mark.parametrize("code", [9093, 200003, 190310, 190311])
+def test_errors_that_a_retry_cannot_fix_are_not_retried_in_call(code: int) -> None:
+    policy, sleeps = retry()
+    fn = Flaky(api(code))
+    with pytest.raises(ApiError):
+        policy.call("update", fn)
+    assert fn.calls == 1 and sleeps == []

@@ -1,0 +1,67 @@
+"""The composition root: builds the store, the client and the pass from the configuration."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Callable
+
+import requests
+
+from worker.calllog import CallLog
+from worker.config import Config
+from worker.db import make_engine
+from worker.outcome import RetryPolicy
+from worker.retry import InCallRetry
+from worker.store import Store
+from worker.syncpass import PassReport, PassSettings, SyncPass
+from worker.wemeet.client import CallRecord, WemeetClient
+from worker.wemeet.signing import Credentials
+
+
+def worker_id(config: Config) -> str:
+    return config.worker.worker_id or f"{socket.gethostname()}:{os.getpid()}"
+
+
+def build_client(
+    config: Config,
+    *,
+    session: requests.Session | None = None,
+    on_call: Callable[[CallRecord], None] | None = None,
+) -> WemeetClient:
+    w = config.wemeet
+    credentials = Credentials(
+        app_id=w.app_id, secret_id=w.secret_id, secret_key=w.secret_key, sdk_id=w.sdk_id or None
+    )
+    return WemeetClient(
+        credentials,
+        w.base_url,
+        session=session,
+        connect_timeout=w.connect_timeout_seconds,
+        read_timeout=w.timeout_seconds,
+        on_call=on_call,
+    )
+
+
+def build_pass(
+    config: Config, *, store: Store | None = None, stop: threading.Event | None = None
+) -> SyncPass:
+    store = store or Store(make_engine(config.database.url))
+    owner = worker_id(config)
+    call_log = CallLog(owner)
+    client = build_client(config, on_call=call_log.record)
+    wk = config.worker
+    settings = PassSettings(
+        owner=owner,
+        batch_size=wk.batch_size,
+        lease_seconds=wk.lease_seconds,
+        max_attempts=wk.max_attempts,
+        retry=RetryPolicy(base_seconds=wk.retry_base_seconds, cap_seconds=wk.retry_max_seconds),
+    )
+    retry = InCallRetry(set_clock_offset=client.set_clock_offset)
+    return SyncPass(store, client, settings, retry=retry, call_log=call_log, stop=stop)
+
+
+def run_once(config: Config) -> PassReport:
+    return build_pass(config).run()

@@ -1,0 +1,98 @@
+"""What a failed call means for its row. Pure: the time and randomness are passed in."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from worker.backoff import next_attempt_at
+from worker.exceptions import ApiError, TransportError
+from worker.wemeet.errors import ErrorKind, classify_error, diagnose_configuration, row_message
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    base_seconds: float
+    cap_seconds: float
+    # Until issue-level quota pauses say otherwise: how long a rate-window error parks a row.
+    rate_window_seconds: float = 60.0
+    quota_exhausted_seconds: float = 3600.0
+
+
+@dataclass(frozen=True)
+class Fail:
+    """Permanent for this row until the calendar edits it."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RetryLater:
+    code: str
+    message: str
+    at: datetime
+    # Quota errors are not the row's fault: the attempt does not count against its budget.
+    refund: bool
+
+
+@dataclass(frozen=True)
+class Trip:
+    """A configuration fault: stop sending anything, leave the rows pending."""
+
+    code: str
+    diagnosis: str
+
+
+@dataclass(frozen=True)
+class Done:
+    """The error means the desired state already holds (e.g. cancelling a cancelled meeting)."""
+
+    code: str
+
+
+Decision = Fail | RetryLater | Trip | Done
+
+
+def decide(
+    exc: ApiError | TransportError,
+    *,
+    operation: str,
+    attempt: int,
+    now: datetime,
+    policy: RetryPolicy,
+    rng: random.Random,
+) -> Decision:
+    if isinstance(exc, TransportError):
+        return RetryLater(
+            "transport",
+            exc.message,
+            next_attempt_at(
+                now, attempt, base=policy.base_seconds, cap=policy.cap_seconds, rng=rng
+            ),
+            refund=False,
+        )
+    code = str(exc.error_code)
+    kind = classify_error(exc, operation)
+    if kind is ErrorKind.DONE:
+        return Done(code)
+    if kind is ErrorKind.CONFIGURATION:
+        return Trip(code, diagnose_configuration(exc.error_code))
+    if kind is ErrorKind.ROW_PERMANENT:
+        return Fail(code, row_message(exc.error_code, operation, exc.message))
+    if kind is ErrorKind.RATE_WINDOW:
+        return RetryLater(
+            code, exc.message, now + timedelta(seconds=policy.rate_window_seconds), refund=True
+        )
+    if kind is ErrorKind.QUOTA_EXHAUSTED:
+        return RetryLater(
+            code, exc.message, now + timedelta(seconds=policy.quota_exhausted_seconds), refund=True
+        )
+    # Transient, and re-sign errors that survived their in-call retry.
+    return RetryLater(
+        code,
+        exc.message,
+        next_attempt_at(now, attempt, base=policy.base_seconds, cap=policy.cap_seconds, rng=rng),
+        refund=False,
+    )

@@ -1,0 +1,292 @@
+"""One sync pass: claim due rows, decide, call the API, write the outcome back.
+
+No database transaction is open across an HTTP call: the store's methods are each one short
+transaction, and the calls happen between them.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from worker.calllog import CallLog
+from worker.exceptions import ApiError, TransportError
+from worker.outcome import Done, Fail, RetryLater, RetryPolicy, Trip, decide
+from worker.plan import Cancel, Create, Reconcile, Reject, Settle, Update, plan
+from worker.reconcile import find_adoptable
+from worker.retry import InCallRetry
+from worker.rows import MeetingRow
+from worker.store import Store
+from worker.wemeet.client import WemeetClient
+from worker.wemeet.meeting import MeetingSpec
+from worker.wemeet.results import MeetingInfo
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PassSettings:
+    owner: str
+    batch_size: int
+    lease_seconds: float
+    max_attempts: int
+    retry: RetryPolicy
+
+
+@dataclass(frozen=True)
+class PassReport:
+    counts: dict[str, int] = field(default_factory=dict)
+    circuit_open: str | None = None
+    circuit_code: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = dict(sorted(self.counts.items()))
+        if self.circuit_open:
+            out["circuit_open"] = self.circuit_code
+            out["diagnosis"] = self.circuit_open
+        return out
+
+
+class CircuitOpen(Exception):
+    """Raised inside the pass to stop it; never leaves this module."""
+
+    def __init__(self, code: str, diagnosis: str) -> None:
+        super().__init__(diagnosis)
+        self.code = code
+        self.diagnosis = diagnosis
+
+
+class SyncPass:
+    def __init__(
+        self,
+        store: Store,
+        client: WemeetClient,
+        settings: PassSettings,
+        *,
+        retry: InCallRetry,
+        call_log: CallLog | None = None,
+        stop: threading.Event | None = None,
+        rng: random.Random | None = None,
+        after_call: Callable[[MeetingRow, str], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.settings = settings
+        self.retry = retry
+        self.call_log = call_log
+        self.stop = stop or threading.Event()
+        self.rng = rng or random.Random()
+        # Test seam: runs between the API's answer and the write-back.
+        self.after_call = after_call
+
+    def run(self) -> PassReport:
+        """Sync every due row, batch after batch, until none is due, a stop or a trip."""
+        counts: Counter[str] = Counter()
+        try:
+            while not self.stop.is_set():
+                rows = self.store.claim(
+                    owner=self.settings.owner,
+                    now=self.store.now(),
+                    lease_seconds=self.settings.lease_seconds,
+                    limit=self.settings.batch_size,
+                )
+                if not rows:
+                    break
+                counts["claimed"] += len(rows)
+                self._run_batch(rows, counts)
+        except CircuitOpen as trip:
+            logger.error("circuit_open code=%s diagnosis=%s", trip.code, trip.diagnosis)
+            return PassReport(dict(counts), circuit_open=trip.diagnosis, circuit_code=trip.code)
+        return PassReport(dict(counts))
+
+    def _run_batch(self, rows: list[MeetingRow], counts: Counter[str]) -> None:
+        try:
+            for index, row in enumerate(rows):
+                if self.stop.is_set():
+                    self._release(rows[index:], counts)
+                    return
+                if self.call_log:
+                    self.call_log.working_on(row)
+                try:
+                    counts[self._sync_row(row)] += 1
+                except CircuitOpen:
+                    self._release(rows[index:], counts)
+                    raise
+        finally:
+            if self.call_log:
+                self.call_log.working_on(None)
+                entries = self.call_log.drain()
+                if entries:
+                    self.store.log_calls(entries)
+
+    def _release(self, rows: list[MeetingRow], counts: Counter[str]) -> None:
+        released = self.store.release([r.id for r in rows], owner=self.settings.owner)
+        counts["released"] += released
+
+    def _sync_row(self, row: MeetingRow) -> str:
+        now = self.store.now()
+        action = plan(row, now=now, max_attempts=self.settings.max_attempts)
+        owner, rev = self.settings.owner, row.revision
+        if isinstance(action, Reject):
+            logger.info("row_rejected id=%s code=%s", row.id, action.code)
+            self.store.record_failed(
+                row.id,
+                owner=owner,
+                revision=rev,
+                error_code=action.code,
+                error_message=action.message,
+                now=now,
+            )
+            return "failed"
+        if isinstance(action, Settle):
+            self._write_synced(row, row.meeting_id, row.meeting_code, row.join_url, now)
+            return "settled"
+        operation = _operation_of(action)
+        try:
+            return self._perform(row, action, now)
+        except (ApiError, TransportError) as exc:
+            return self._handle_error(row, exc, operation)
+
+    def _perform(
+        self, row: MeetingRow, action: Create | Reconcile | Update | Cancel, now: datetime
+    ) -> str:
+        client, call = self.client, self.retry.call
+        if isinstance(action, Cancel):
+            call("cancel", lambda: client.cancel_meeting(action.meeting_id, action.userid))
+            self._after_call(row, "cancel")
+            self.store.record_synced(
+                row.id,
+                owner=self.settings.owner,
+                revision=row.revision,
+                meeting_id=row.meeting_id,
+                meeting_code=row.meeting_code,
+                join_url=row.join_url,
+                now=self.store.now(),
+            )
+            return "cancelled"
+        if isinstance(action, Update):
+            info = call("update", lambda: client.update_meeting(action.meeting_id, action.spec))
+            self._after_call(row, "update")
+            self._write_synced(
+                row,
+                action.meeting_id,
+                info.meeting_code or row.meeting_code,
+                info.join_url or row.join_url,
+                self.store.now(),
+            )
+            return "updated"
+        if isinstance(action, Reconcile):
+            adopted = self._find_previous_create(row, action.spec)
+            if adopted is not None:
+                self._write_synced(
+                    row,
+                    adopted.meeting_id,
+                    adopted.meeting_code,
+                    adopted.join_url,
+                    self.store.now(),
+                )
+                return "adopted"
+            if row.status == "cancelled":
+                self._write_synced(row, None, None, None, self.store.now())
+                return "settled"
+        return self._create(row, action.spec, now)
+
+    def _create(self, row: MeetingRow, spec: MeetingSpec, now: datetime) -> str:
+        # The intent marker is committed before the call: if the answer is lost, the next
+        # attempt looks for the meeting instead of creating a second one.
+        if row.create_intent_at is None and not self.store.mark_create_intent(
+            row.id, owner=self.settings.owner, now=now
+        ):
+            return "lease_lost"
+        info = self.retry.call("create", lambda: self.client.create_meeting(spec))
+        self._after_call(row, "create")
+        self._write_synced(row, info.meeting_id, info.meeting_code, info.join_url, self.store.now())
+        return "created"
+
+    def _find_previous_create(self, row: MeetingRow, spec: MeetingSpec) -> MeetingInfo | None:
+        candidates = self.retry.call(
+            "list",
+            lambda: self.client.list_user_meetings(spec.userid, pos=int(spec.start.timestamp())),
+        )
+        taken = self.store.meeting_ids_taken([c.meeting_id for c in candidates], except_row=row.id)
+        return find_adoptable(candidates, spec, taken=taken)
+
+    def _after_call(self, row: MeetingRow, operation: str) -> None:
+        if self.after_call is not None:
+            self.after_call(row, operation)
+
+    def _write_synced(
+        self,
+        row: MeetingRow,
+        meeting_id: str | None,
+        meeting_code: str | None,
+        join_url: str | None,
+        now: datetime,
+    ) -> None:
+        self.store.record_synced(
+            row.id,
+            owner=self.settings.owner,
+            revision=row.revision,
+            meeting_id=meeting_id,
+            meeting_code=meeting_code,
+            join_url=join_url,
+            now=now,
+        )
+
+    def _handle_error(self, row: MeetingRow, exc: ApiError | TransportError, operation: str) -> str:
+        now = self.store.now()
+        decision = decide(
+            exc,
+            operation=operation,
+            attempt=row.attempts,
+            now=now,
+            policy=self.settings.retry,
+            rng=self.rng,
+        )
+        owner = self.settings.owner
+        logger.info(
+            "call_failed id=%s operation=%s decision=%s code=%s",
+            row.id,
+            operation,
+            type(decision).__name__,
+            getattr(exc, "error_code", "transport"),
+        )
+        if isinstance(decision, Trip):
+            raise CircuitOpen(decision.code, decision.diagnosis)
+        if isinstance(decision, Done):
+            self._write_synced(row, row.meeting_id, row.meeting_code, row.join_url, now)
+            return "cancelled"
+        if isinstance(decision, Fail):
+            self.store.record_failed(
+                row.id,
+                owner=owner,
+                revision=row.revision,
+                error_code=decision.code,
+                error_message=decision.message,
+                now=now,
+            )
+            return "failed"
+        assert isinstance(decision, RetryLater)
+        self.store.record_retry(
+            row.id,
+            owner=owner,
+            error_code=decision.code,
+            error_message=decision.message,
+            next_attempt_at=decision.at,
+            refund_attempt=decision.refund,
+        )
+        return "retry_later"
+
+
+def _operation_of(action: Create | Reconcile | Update | Cancel) -> str:
+    if isinstance(action, Cancel):
+        return "cancel"
+    if isinstance(action, Update):
+        return "update"
+    return "create"
