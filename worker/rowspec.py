@@ -40,7 +40,7 @@ def spec_from_row(row: MeetingRow) -> MeetingSpec:
 def _time(value: datetime | MalformedTime | None, column: str) -> datetime:
     if value is None:
         raise InvalidMeeting(
-            f"local.{column}_missing", f"{column} is empty: set it (UTC).", field=column
+            "local.time_missing", f"{column} is empty: set it (UTC).", field=column
         )
     if isinstance(value, MalformedTime):
         raise InvalidMeeting(

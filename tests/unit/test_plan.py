@@ -53,7 +53,7 @@ def test_cancelled_after_a_possibly_lost_create_looks_for_the_meeting_first() ->
         ({"status": "tentative"}, "local.bad_status"),
         ({"userid": None}, "local.userid_missing"),
         ({"subject": None}, "local.subject_missing"),
-        ({"start_time": None}, "local.start_time_missing"),
+        ({"start_time": None}, "local.time_missing"),
         ({"end_time": MalformedTime("tomorrow")}, "local.bad_time"),
         ({"invitees": MalformedJSON("[bob")}, "local.bad_json"),
         ({"invitees": "bob"}, "local.bad_invitees"),
