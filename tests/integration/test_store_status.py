@@ -91,7 +91,7 @@ def test_log_calls_appends_one_row_per_call(engine: Engine, store: Store) -> Non
 )
 def test_an_unreachable_server_raises_database_unavailable(url: str) -> None:
     engine = make_engine(url, connect_args={"connect_timeout": 2})
-    with pytest.raises(DatabaseUnavailable, match="127.0.0.1:1"):
+    with pytest.raises(DatabaseUnavailable, match=r"127\.0\.0\.1:1"):
         Store(engine).now()
     engine.dispose()
 

@@ -1,0 +1,83 @@
+"""AK/SK request checks, in the real service's order: headers, credentials, timestamp,
+signature, replay. Pure apart from the replay memory, which the caller owns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sandbox.config import REPLAY_WINDOW_SECONDS, TIMESTAMP_TOLERANCE_SECONDS, SandboxConfig
+from sandbox.errors import (
+    BAD_SIGNATURE,
+    MISSING_HEADER,
+    REPLAY,
+    STALE_TIMESTAMP,
+    UNKNOWN_CREDENTIAL,
+    reject,
+)
+from worker.wemeet.signing import sign, signature_matches
+
+# Header names are case-sensitive on the real server: these exact spellings are required.
+REQUIRED_HEADERS = ("X-TC-Key", "X-TC-Timestamp", "X-TC-Nonce", "X-TC-Signature", "AppId")
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    method: str
+    uri: str  # the request target exactly as it came on the wire
+    body: bytes
+    headers: Mapping[str, str]  # exact-case names
+
+
+@dataclass
+class ReplayMemory:
+    """(key, timestamp, nonce) triples seen in the last five minutes."""
+
+    seen: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    _next_prune: float = 0.0
+
+    def check_and_remember(self, triple: tuple[str, str, str], now: float) -> bool:
+        """True when the triple is fresh (and remembers it); False for a replay."""
+        if now >= self._next_prune:
+            self.seen = {k: t for k, t in self.seen.items() if t > now}
+            self._next_prune = now + 30
+        expires = self.seen.get(triple)
+        if expires is not None and expires > now:
+            return False
+        self.seen[triple] = now + REPLAY_WINDOW_SECONDS
+        return True
+
+
+def authenticate(
+    request: SignedRequest, config: SandboxConfig, now: float, replays: ReplayMemory
+) -> None:
+    """Raise the real service's Rejection for the first check the request fails."""
+    headers = request.headers
+    missing = [name for name in REQUIRED_HEADERS if not headers.get(name)]
+    if missing:
+        raise reject(MISSING_HEADER, f"missing required header(s): {', '.join(missing)}")
+    if headers["AppId"] != config.app_id or headers["X-TC-Key"] != config.secret_id:
+        raise reject(UNKNOWN_CREDENTIAL, "unauthenticated secret: check AppId and X-TC-Key")
+    sdk_id = headers.get("SdkId", "")
+    if sdk_id and sdk_id != config.sdk_id:
+        raise reject(UNKNOWN_CREDENTIAL, "unauthenticated secret: SdkId was not assigned")
+    timestamp, nonce = headers["X-TC-Timestamp"], headers["X-TC-Nonce"]
+    if not timestamp.isdigit() or not nonce.isdigit():
+        raise reject(MISSING_HEADER, "X-TC-Timestamp and X-TC-Nonce must be decimal integers")
+    if abs(now - int(timestamp)) > TIMESTAMP_TOLERANCE_SECONDS:
+        raise reject(STALE_TIMESTAMP, "X-TC-Timestamp differs from server time by over 5 min")
+    expected = sign(
+        request.method,
+        request.uri,
+        request.body,
+        secret_id=config.secret_id,
+        secret_key=config.secret_key,
+        nonce=int(nonce),
+        timestamp=int(timestamp),
+    )
+    if not signature_matches(expected, headers["X-TC-Signature"]):
+        raise reject(BAD_SIGNATURE, "Signature failed!")
+    # The signature covers the nonce as sent; a different spelling of the same number
+    # (leading zeros) would be a different signature, so the raw text is the key.
+    if not replays.check_and_remember((headers["X-TC-Key"], timestamp, nonce), now):
+        raise reject(REPLAY, "request replayed: timestamp and nonce already used")

@@ -1,0 +1,88 @@
+"""Body checks of create and update, as the real service makes them. Pure."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from sandbox.errors import BAD_PARAMETER, SENSITIVE_SUBJECT, USER_NOT_FOUND, reject
+
+MAX_SUBJECT_BYTES = 512
+MAX_INVITEES = 300
+MAX_LOCATION_UNITS = 36  # letters count 1, CJK characters 2
+PASSWORD = re.compile(r"^\d{4,6}$")
+
+
+def require_user(userid: Any, users: tuple[str, ...] | None) -> str:
+    if not isinstance(userid, str) or not userid:
+        raise reject(BAD_PARAMETER, "userid is required")
+    if users is not None and userid not in users:
+        raise reject(USER_NOT_FOUND, "user not exist")
+    return userid
+
+
+def unix_seconds(value: Any, name: str) -> int:
+    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    if not text.isdigit():
+        raise reject(BAD_PARAMETER, f"{name} must be Unix seconds")
+    return int(text)
+
+
+def check_subject(subject: Any, sensitive_words: tuple[str, ...]) -> str:
+    if not isinstance(subject, str) or not subject.strip():
+        raise reject(BAD_PARAMETER, "subject is required")
+    if len(subject.encode("utf-8")) > MAX_SUBJECT_BYTES:
+        raise reject(BAD_PARAMETER, "subject is longer than 512 bytes")
+    if any(word in subject for word in sensitive_words):
+        raise reject(SENSITIVE_SUBJECT, "subject contains sensitive words")
+    return subject
+
+
+def check_optional(body: Mapping[str, Any]) -> None:
+    password = body.get("password")
+    if password not in (None, "") and not (isinstance(password, str) and PASSWORD.match(password)):
+        raise reject(BAD_PARAMETER, "password must be 4 to 6 digits")
+    for key in ("hosts", "invitees"):
+        users = body.get(key)
+        if users is None:
+            continue
+        if not isinstance(users, list) or not all(
+            isinstance(u, Mapping) and isinstance(u.get("userid"), str) for u in users
+        ):
+            raise reject(BAD_PARAMETER, f"{key} must be a list of {{userid}}")
+        if key == "invitees" and len(users) > MAX_INVITEES:
+            raise reject(BAD_PARAMETER, "too many invitees (at most 300)")
+    location = body.get("location")
+    if location is not None:
+        if not isinstance(location, str):
+            raise reject(BAD_PARAMETER, "location must be a string")
+        units = sum(2 if ord(ch) > 0x2E7F else 1 for ch in location)
+        if units > MAX_LOCATION_UNITS:
+            raise reject(BAD_PARAMETER, "location is too long")
+    for key in ("settings", "recurring_rule"):
+        if body.get(key) is not None and not isinstance(body[key], Mapping):
+            raise reject(BAD_PARAMETER, f"{key} must be an object")
+    meeting_type = body.get("meeting_type", 0)
+    if meeting_type not in (0, 1):
+        raise reject(BAD_PARAMETER, "meeting_type must be 0 or 1")
+    if meeting_type == 1 and not isinstance(body.get("recurring_rule"), Mapping):
+        raise reject(BAD_PARAMETER, "a recurring meeting needs recurring_rule")
+
+
+def check_times(start: int, end: int) -> None:
+    if end <= start:
+        raise reject(BAD_PARAMETER, "end_time must be later than start_time")
+
+
+def check_create(body: Mapping[str, Any], sensitive_words: tuple[str, ...]) -> tuple[int, int]:
+    if body.get("type") not in (0, 1):
+        raise reject(BAD_PARAMETER, "type must be 0 (scheduled) or 1 (instant)")
+    if not isinstance(body.get("instanceid"), int):
+        raise reject(BAD_PARAMETER, "instanceid is required")
+    check_subject(body.get("subject"), sensitive_words)
+    start = unix_seconds(body.get("start_time"), "start_time")
+    end = unix_seconds(body.get("end_time"), "end_time")
+    check_times(start, end)
+    check_optional(body)
+    return start, end

@@ -1,0 +1,117 @@
+"""Shared set-up for end-to-end tests: a calendar database, the sandbox, and the worker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select, text
+
+from models import meetings_table
+from sandbox.server import SandboxServer
+from worker.app import build_pass
+from worker.config import Config, DatabaseConfig, WemeetConfig, WorkerConfig
+from worker.rows import MeetingRow
+from worker.store import Store
+from worker.syncpass import PassReport, SyncPass
+
+ROOT = Path(__file__).resolve().parents[2]
+SOON = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+
+
+def worker_config(url: str, sandbox: SandboxServer, **worker: Any) -> Config:
+    creds = sandbox.credentials
+    return Config(
+        database=DatabaseConfig(url=url),
+        wemeet=WemeetConfig(
+            base_url=sandbox.base_url,
+            app_id=creds.app_id,
+            secret_id=creds.secret_id,
+            secret_key=creds.secret_key,
+            sdk_id=creds.sdk_id or "",
+        ),
+        worker=replace(WorkerConfig(retry_base_seconds=0.01, retry_max_seconds=0.02), **worker),
+    )
+
+
+def make_pass(config: Config, engine: Engine, **kw: Any) -> SyncPass:
+    sync = build_pass(config, store=Store(engine))
+    for name, value in kw.items():
+        setattr(sync, name, value)
+    return sync
+
+
+def run_pass(config: Config, engine: Engine) -> PassReport:
+    return make_pass(config, engine).run()
+
+
+def insert(engine: Engine, external_id: str, subject: str | None, **columns: Any) -> None:
+    values: dict[str, Any] = {
+        "external_id": external_id,
+        "userid": "alice",
+        "subject": subject,
+        "start_time": SOON,
+        "end_time": SOON + timedelta(hours=1),
+    }
+    values.update(columns)
+    names = ", ".join(values)
+    params = ", ".join(f":{k}" for k in values)
+    with engine.begin() as db:
+        db.execute(text(f"INSERT INTO meetings ({names}) VALUES ({params})"), values)
+
+
+def update(engine: Engine, external_id: str, **columns: Any) -> None:
+    sets = ", ".join(f"{k} = :{k}" for k in columns)
+    with engine.begin() as db:
+        db.execute(
+            text(f"UPDATE meetings SET {sets} WHERE external_id = :external_id"),
+            {**columns, "external_id": external_id},
+        )
+
+
+def rows(engine: Engine) -> dict[str, MeetingRow]:
+    with engine.connect() as db:
+        result = db.execute(select(meetings_table).order_by(meetings_table.c.id))
+        found = [MeetingRow.from_mapping(r._mapping) for r in result]
+    return {r.external_id: r for r in found}
+
+
+def remote(sandbox: SandboxServer) -> dict[str, dict[str, Any]]:
+    return {str(m["meeting_id"]): m for m in sandbox.meetings()}
+
+
+def cli_env(config: Config, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    w, wk = config.wemeet, config.worker
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEETING_SYNC_")}
+    env.update(
+        MEETING_SYNC_CONFIG=os.devnull,
+        MEETING_SYNC_DATABASE_URL=config.database.url,
+        MEETING_SYNC_WEMEET_BASE_URL=w.base_url,
+        MEETING_SYNC_WEMEET_APP_ID=w.app_id,
+        MEETING_SYNC_WEMEET_SECRET_ID=w.secret_id,
+        MEETING_SYNC_WEMEET_SECRET_KEY=w.secret_key,
+        MEETING_SYNC_WORKER_RETRY_BASE_SECONDS=str(wk.retry_base_seconds),
+        MEETING_SYNC_WORKER_RETRY_MAX_SECONDS=str(wk.retry_max_seconds),
+    )
+    env.update(extra or {})
+    return env
+
+
+def meeting_sync(
+    args: Sequence[str], env: Mapping[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "worker.cli", *args],
+        env=dict(env),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -1,0 +1,112 @@
+"""The `meeting-sync` command line. The only place that maps exceptions to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from worker.config import Config, load_config
+from worker.exceptions import ConfigError, DatabaseUnavailable, MeetingSyncError
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_OTHER = 1
+EXIT_CONFIG = 2
+EXIT_DATABASE = 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="meeting-sync",
+        description="Sync a SQL calendar table with Tencent Meeting.",
+    )
+    parser.add_argument("--config", metavar="PATH", help="TOML configuration file")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("demo", help="sync sample meetings against an in-process sandbox")
+    db = commands.add_parser("db", help="database administration")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="apply the migrations to the configured database")
+    commands.add_parser("run", help="run the daemon until SIGTERM/SIGINT")
+    commands.add_parser("once", help="sync every row that is due now, then exit")
+    status = commands.add_parser("status", help="rows by state, failures, quota use")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    sandbox = commands.add_parser("sandbox", help="run the local API emulator")
+    from sandbox.cli import add_arguments
+
+    add_arguments(sandbox)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "sandbox":
+        from sandbox.cli import run as run_sandbox
+
+        return run_sandbox(args)
+    if args.command == "demo":
+        from worker.demo import run_demo
+
+        return run_demo(sys.stdout)
+    try:
+        config = load_config(args.config, os.environ)
+        _configure_logging(config)
+        return _dispatch(args, config)
+    except ConfigError as exc:
+        print(f"meeting-sync: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except DatabaseUnavailable as exc:
+        print(f"meeting-sync: database unreachable: {exc}", file=sys.stderr)
+        return EXIT_DATABASE
+    except MeetingSyncError as exc:
+        print(f"meeting-sync: {exc}", file=sys.stderr)
+        return EXIT_OTHER
+
+
+def _configure_logging(config: Config) -> None:
+    from worker.logs import configure
+
+    w = config.wemeet
+    configure(config.worker.log_level, secrets=(w.secret_key,))
+
+
+def _dispatch(args: argparse.Namespace, config: Config) -> int:
+    if args.command == "db":
+        from worker.db import upgrade
+
+        upgrade(config.database.url)
+        print(f"database at {_safe_url(config.database.url)} is up to date")
+        return EXIT_OK
+    if args.command == "status":
+        from worker.status import render_status
+
+        print(render_status(config, as_json=args.json))
+        return EXIT_OK
+    config.require_credentials()
+    if args.command == "once":
+        from worker.app import run_once
+
+        report = run_once(config)
+        print(json.dumps(report.as_dict(), ensure_ascii=False))
+        if report.circuit_open:
+            return EXIT_CONFIG
+        return EXIT_OK
+    if args.command == "run":
+        from worker.daemon import run_daemon
+
+        return run_daemon(config)
+    raise AssertionError(args.command)  # argparse rejects unknown commands
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
