@@ -62,7 +62,9 @@ def handle(
         return _update(_path_id(MEETING_PATH, call.path), call.body, store, config, now)
     if endpoint == "cancel":
         _cancel(_path_id(CANCEL_PATH, call.path), call.body, store, config, now)
-        return None
+        # Clients must take an empty 200 as success; the official SDK parses the body as
+        # JSON, so an empty object is what keeps both working.
+        return {}
     if endpoint == "get":
         return _get(_path_id(MEETING_PATH, call.path), call.query, store, config, now)
     if endpoint == "list":

@@ -30,6 +30,13 @@ class RawHeaderHandler(WSGIRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Quiet: the inspection API is the record of what was asked."""
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """Like the base class, minus its `Date`: the app sends one from the sandbox clock
+        (with any clock fault), and two `Date` headers would make the answer ambiguous."""
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Server", self.version_string())
+
 
 class SandboxServer:
     def __init__(
@@ -61,8 +68,9 @@ class SandboxServer:
 
     def start(self) -> SandboxServer:
         if self._thread is None:
+            # A short poll interval makes stop() quick; the cost is a few idle wake-ups.
             self._thread = threading.Thread(
-                target=self._server.serve_forever, name="sandbox", daemon=True
+                target=self._server.serve_forever, args=(0.05,), name="sandbox", daemon=True
             )
             self._thread.start()
         return self
