@@ -214,7 +214,8 @@ def test_list_pages_show_every_upcoming_meeting_once(raw: Raw) -> None:
         seen += [m["meeting_id"] for m in page["meeting_info_list"]]
         if page["remaining"] == 0:
             break
-        uri = f"/v1/meetings?userid=alice&instanceid=1&pos={page['next_pos']}&cursory={page['next_cursory']}"
+        cursor = f"pos={page['next_pos']}&cursory={page['next_cursory']}"
+        uri = f"/v1/meetings?userid=alice&instanceid=1&{cursor}"
     assert pages == 3 and len(seen) == 45 == len(set(seen))
 
 
