@@ -1,0 +1,40 @@
+"""Transport failures over real sockets that need no server at all."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from worker.exceptions import TransportError
+from worker.wemeet.client import CallRecord, WemeetClient
+from worker.wemeet.meeting import MeetingSpec
+from worker.wemeet.signing import Credentials
+
+CREDS = Credentials(app_id="app", secret_id="sid", secret_key="key")
+
+
+@pytest.fixture
+def refusing_port() -> Iterator[int]:
+    """A localhost port that refuses connections: bound, never listening (no race with
+    another process taking it)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        sock.close()
+
+
+def test_connection_refused_certainly_did_not_reach_the_server(refusing_port: int) -> None:
+    records: list[CallRecord] = []
+    client = WemeetClient(CREDS, f"http://127.0.0.1:{refusing_port}", on_call=records.append)
+    start = datetime.now(UTC) + timedelta(days=1)
+    spec = MeetingSpec(userid="alice", subject="x", start=start, end=start + timedelta(hours=1))
+    with pytest.raises(TransportError) as caught:
+        client.create_meeting(spec)
+    assert caught.value.may_have_reached is False
+    assert caught.value.endpoint == "create"
+    assert records[0].http_status is None and not records[0].ok
