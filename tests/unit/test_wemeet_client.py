@@ -213,11 +213,14 @@ def test_an_error_body_behind_a_200_is_still_an_error() -> None:
 
 @pytest.mark.parametrize("doc", [b"not json", b"\xff\xfe", {"meeting_info_list": []}, [1]])
 def test_a_malformed_success_body_is_an_api_error(doc: object) -> None:
-    client, _, _ = make_client([ok(doc, **{"X-TC-Trace": "t1"})])
+    client, _, records = make_client([ok(doc, **{"X-TC-Trace": "t1"})])
     with pytest.raises(ApiError) as caught:
         client.create_meeting(SPEC)
     assert caught.value.error_code == MALFORMED_SUCCESS
     assert caught.value.trace_id == "t1"
+    assert (records[0].http_status, records[0].error_code, records[0].ok) == (
+        200, MALFORMED_SUCCESS, False,
+    )  # fmt: skip
 
 
 def test_transport_failures_are_recorded_and_translated() -> None:

@@ -18,7 +18,7 @@ from typing import TypeVar
 
 import requests
 
-from worker.exceptions import ConfigError
+from worker.exceptions import ApiError, ConfigError
 from worker.wemeet import checks, signing
 from worker.wemeet.meeting import (
     INSTANCE_ID,
@@ -58,12 +58,6 @@ class CallRecord:
     trace_id: str | None
     duration_seconds: float
     ok: bool
-
-
-@dataclass(frozen=True)
-class _Answer:
-    meta: ResponseMeta
-    doc: object  # the decoded JSON body; None for an empty body
 
 
 def _check_credentials(creds: Credentials) -> None:
@@ -138,24 +132,33 @@ class WemeetClient:
     # -- the endpoints ------------------------------------------------------------------
 
     def create_meeting(self, spec: MeetingSpec) -> MeetingInfo:
-        answer = self._call("create", "POST", "/v1/meetings", body=create_body(spec))
-        return self._parse(answer, lambda doc: parse_first_meeting(doc))
+        body = create_body(spec)
+        info, _ = self._call("create", "POST", "/v1/meetings", parse_first_meeting, body=body)
+        return info
 
     def update_meeting(self, meeting_id: str, spec: MeetingSpec) -> MeetingInfo:
         path = f"/v1/meetings/{_meeting_segment(meeting_id)}"
-        answer = self._call("update", "PUT", path, body=update_body(spec))
-        if answer.doc is None or answer.doc == {}:
-            return MeetingInfo(meeting_id=meeting_id)
-        return self._parse(answer, lambda doc: parse_first_meeting(doc, meeting_id=meeting_id))
+
+        def parse(doc: object) -> MeetingInfo:
+            if doc is None or doc == {}:  # nothing to tell beyond "done"
+                return MeetingInfo(meeting_id=meeting_id)
+            return parse_first_meeting(doc, meeting_id=meeting_id)
+
+        info, _ = self._call("update", "PUT", path, parse, body=update_body(spec))
+        return info
 
     def cancel_meeting(self, meeting_id: str, userid: str, reason_code: int = 1) -> None:
         path = f"/v1/meetings/{_meeting_segment(meeting_id)}/cancel"
-        self._call("cancel", "POST", path, body=cancel_body(userid, reason_code))
+        self._call("cancel", "POST", path, _ignore, body=cancel_body(userid, reason_code))
 
     def get_meeting(self, meeting_id: str, userid: str) -> MeetingInfo:
         path = f"/v1/meetings/{_meeting_segment(meeting_id)}"
-        answer = self._call("get", "GET", path, query=_user_query(userid))
-        return self._parse(answer, lambda doc: parse_first_meeting(doc, meeting_id=meeting_id))
+        info, _ = self._call(
+            "get", "GET", path,
+            lambda doc: parse_first_meeting(doc, meeting_id=meeting_id),
+            query=_user_query(userid),
+        )  # fmt: skip
+        return info
 
     def list_user_meetings(self, userid: str, *, pos: int | None = None) -> list[MeetingInfo]:
         """Every upcoming or running meeting of ``userid`` (from ``pos``, Unix seconds),
@@ -169,19 +172,20 @@ class WemeetClient:
                 query.append(("pos", str(cursor[0])))
             if cursor[1] is not None:
                 query.append(("cursory", str(cursor[1])))
-            answer = self._call("list", "GET", "/v1/meetings", query=query)
-            page = self._parse(answer, lambda doc: parse_page(doc, userid=userid))
+            page, meta = self._call(
+                "list", "GET", "/v1/meetings",
+                lambda doc: parse_page(doc, userid=userid),
+                query=query,
+            )  # fmt: skip
             for meeting in page.meetings:
                 seen.setdefault(meeting.meeting_id, meeting)
             if page.remaining == 0:
                 return list(seen.values())
             following = (page.next_pos, page.next_cursory)
             if following == cursor or following == (None, None):
-                raise malformed(answer.meta, "remaining > 0 but the page cursor did not move")
+                raise malformed(meta, "remaining > 0 but the page cursor did not move")
             cursor = following
-        raise malformed(
-            answer.meta, f"meeting list did not end within {self._max_list_pages} pages"
-        )
+        raise malformed(meta, f"meeting list did not end within {self._max_list_pages} pages")
 
     # -- the exchange -------------------------------------------------------------------
 
@@ -190,10 +194,13 @@ class WemeetClient:
         endpoint: str,
         method: str,
         path: str,
+        parse: Callable[[object], T],
         *,
         query: Sequence[tuple[str, str]] = (),
         body: object = None,
-    ) -> _Answer:
+    ) -> tuple[T, ResponseMeta]:
+        """One signed exchange; ``parse`` turns the decoded 200 body (None when empty) into
+        the result. Every outcome, including a malformed body, is recorded once."""
         payload = encode_body(body) if body is not None else b""
         uri = build_uri(self._base.prefix, path, query)
         timestamp = int(self._clock() + self.clock_offset)
@@ -220,33 +227,12 @@ class WemeetClient:
             meta = ResponseMeta.from_headers(endpoint, status, response.headers, now=self._clock())
             trace_id = meta.trace_id
             try:
-                answer = self._answer(meta, response.content)
-            except Exception as exc:
-                error_code = getattr(exc, "error_code", None)
+                return _parse(meta, _decode(meta, response.content), parse), meta
+            except ApiError as exc:
+                error_code = exc.error_code
                 raise
-            return answer
         finally:
             self._record(endpoint, method, path, status, error_code, trace_id, started)
-
-    def _answer(self, meta: ResponseMeta, content: bytes) -> _Answer:
-        if meta.http_status != 200:
-            raise error_from_status(meta, content)
-        if not content.strip():
-            return _Answer(meta, None)
-        try:
-            doc = decode_json(content)
-        except ValueError:
-            raise malformed(meta, "the body is not UTF-8 JSON") from None
-        error = error_from_body(meta, doc)  # an error body behind a 200: still an error
-        if error is not None:
-            raise error
-        return _Answer(meta, doc)
-
-    def _parse(self, answer: _Answer, parser: Callable[[object], T]) -> T:
-        try:
-            return parser(answer.doc)
-        except MalformedResponse as exc:
-            raise malformed(answer.meta, str(exc)) from None
 
     def _record(
         self,
@@ -286,3 +272,30 @@ def _meeting_segment(meeting_id: str) -> str:
 def _user_query(userid: str) -> list[tuple[str, str]]:
     userid = checks.text(userid, "userid", required="local.userid_missing")
     return [("userid", userid), ("instanceid", str(INSTANCE_ID))]
+
+
+def _ignore(doc: object) -> None:
+    """Cancel answers carry nothing to keep (an empty body or ``{}``)."""
+
+
+def _decode(meta: ResponseMeta, content: bytes) -> object:
+    """The JSON of a 200 body (None when empty); an error body behind a 200 still raises."""
+    if meta.http_status != 200:
+        raise error_from_status(meta, content)
+    if not content.strip():
+        return None
+    try:
+        doc = decode_json(content)
+    except ValueError:
+        raise malformed(meta, "the body is not UTF-8 JSON") from None
+    error = error_from_body(meta, doc)
+    if error is not None:
+        raise error
+    return doc
+
+
+def _parse(meta: ResponseMeta, doc: object, parse: Callable[[object], T]) -> T:
+    try:
+        return parse(doc)
+    except MalformedResponse as exc:
+        raise malformed(meta, str(exc)) from None
