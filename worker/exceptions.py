@@ -7,6 +7,8 @@ contains a secret, a signature or a token.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class MeetingSyncError(Exception):
     """Base of every error meeting-sync raises on purpose."""
@@ -75,3 +77,16 @@ class TransportError(MeetingSyncError):
 
 class DatabaseUnavailable(MeetingSyncError):
     """The calendar database cannot be reached."""
+
+
+class QuotaDeferred(MeetingSyncError):
+    """The shared quota has no room before ``until``: the row goes back for later.
+
+    Not the row's fault, so the attempt is not counted against it. ``error_code`` is the
+    provider's code when a pause caused it (e.g. 190311), None for an ordinary full window.
+    """
+
+    def __init__(self, until: datetime, error_code: int | None = None) -> None:
+        super().__init__(f"API quota has no room until {until.isoformat()}")
+        self.until = until
+        self.error_code = error_code
