@@ -19,6 +19,7 @@ from typing import Any
 
 from worker.exceptions import ConfigError
 from worker.rates import Rate, parse_rate
+from worker.wemeet.signing import Credentials
 
 ENV_PREFIX = "MEETING_SYNC_"
 DEFAULT_CONFIG_FILE = "meeting-sync.toml"
@@ -82,6 +83,30 @@ class Config:
         ]
         if missing:
             raise ConfigError("missing credentials: " + ", ".join(missing))
+
+
+def for_api(
+    url: str,
+    base_url: str,
+    credentials: Credentials,
+    *,
+    worker: WorkerConfig | None = None,
+    quota: QuotaConfig | None = None,
+) -> Config:
+    """A configuration that points a database at an API endpoint with these credentials."""
+    return Config(
+        database=DatabaseConfig(url=url),
+        wemeet=WemeetConfig(
+            base_url=base_url,
+            app_id=credentials.app_id,
+            secret_id=credentials.secret_id,
+            secret_key=credentials.secret_key,
+            sdk_id=credentials.sdk_id or "",
+        ),
+        worker=worker or WorkerConfig(),
+        quota=quota or QuotaConfig(),
+        source="built in code",
+    )
 
 
 SECTIONS: dict[str, type[Any]] = {

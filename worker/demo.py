@@ -18,7 +18,7 @@ from sqlalchemy import Engine, text
 from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
 from worker.app import build_pass
-from worker.config import Config, DatabaseConfig, WemeetConfig
+from worker.config import for_api
 from worker.db import make_engine, upgrade
 from worker.store import Store
 
@@ -33,16 +33,7 @@ def run_demo(out: TextIO) -> int:
         url = f"sqlite:///{Path(tmp) / 'calendar.db'}"
         upgrade(url)
         engine = make_engine(url)
-        creds = sandbox.credentials
-        config = Config(
-            database=DatabaseConfig(url=url),
-            wemeet=WemeetConfig(
-                base_url=sandbox.base_url,
-                app_id=creds.app_id,
-                secret_id=creds.secret_id,
-                secret_key=creds.secret_key,
-            ),
-        )
+        config = for_api(url, sandbox.base_url, sandbox.credentials)
         store = Store(engine)
         sync = build_pass(config, store=store)
         now = datetime.now(UTC).replace(microsecond=0)

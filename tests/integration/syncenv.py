@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select, text
 from models import meetings_table
 from sandbox.server import SandboxServer
 from worker.app import build_pass
-from worker.config import Config, DatabaseConfig, WemeetConfig, WorkerConfig
+from worker.config import Config, WorkerConfig, for_api
 from worker.rows import MeetingRow
 from worker.store import Store
 from worker.syncpass import PassReport, SyncPass
@@ -26,17 +26,9 @@ SOON = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
 
 
 def worker_config(url: str, sandbox: SandboxServer, **worker: Any) -> Config:
-    creds = sandbox.credentials
-    return Config(
-        database=DatabaseConfig(url=url),
-        wemeet=WemeetConfig(
-            base_url=sandbox.base_url,
-            app_id=creds.app_id,
-            secret_id=creds.secret_id,
-            secret_key=creds.secret_key,
-            sdk_id=creds.sdk_id or "",
-        ),
-        worker=replace(WorkerConfig(retry_base_seconds=0.01, retry_max_seconds=0.02), **worker),
+    fast_retries = WorkerConfig(retry_base_seconds=0.01, retry_max_seconds=0.02)
+    return for_api(
+        url, sandbox.base_url, sandbox.credentials, worker=replace(fast_retries, **worker)
     )
 
 
@@ -101,6 +93,21 @@ def cli_env(config: Config, extra: Mapping[str, str] | None = None) -> dict[str,
     )
     env.update(extra or {})
     return env
+
+
+def spawn_once(env: Mapping[str, str], count: int) -> list[subprocess.Popen[str]]:
+    """``count`` concurrent `meeting-sync once` processes, each with its own worker id."""
+    return [
+        subprocess.Popen(
+            [sys.executable, "-m", "worker.cli", "once"],
+            env={**env, "MEETING_SYNC_WORKER_WORKER_ID": f"w{n}"},
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(count)
+    ]
 
 
 def meeting_sync(

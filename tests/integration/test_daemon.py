@@ -13,7 +13,15 @@ import pytest
 from sqlalchemy import Engine
 
 from sandbox.server import SandboxServer
-from tests.integration.syncenv import ROOT, cli_env, insert, meeting_sync, rows, worker_config
+from tests.integration.syncenv import (
+    ROOT,
+    cli_env,
+    insert,
+    meeting_sync,
+    rows,
+    spawn_once,
+    worker_config,
+)
 
 DEADLINE = 60.0
 
@@ -68,17 +76,7 @@ def test_two_workers_never_sync_the_same_row_twice(
     for i in range(60):
         insert(engine, f"cal-{i}", f"Meeting {i}")
     env = cli_env(config)
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "worker.cli", "once"],
-            env={**env, "MEETING_SYNC_WORKER_WORKER_ID": f"w{n}"},
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for n in range(2)
-    ]
+    workers = spawn_once(env, 2)
     outputs = [w.communicate(timeout=120) for w in workers]
     assert [w.returncode for w in workers] == [0, 0], outputs
 
