@@ -51,6 +51,7 @@ class WorkerConfig:
     retry_base_seconds: float = 30.0
     retry_max_seconds: float = 3600.0
     circuit_cooldown_seconds: float = 300.0
+    log_retention_days: float = 30.0
     worker_id: str = ""
     log_level: str = "INFO"
 
@@ -249,6 +250,7 @@ def _validate(config: Config) -> None:
         "worker.retry_base_seconds": wk.retry_base_seconds,
         "worker.retry_max_seconds": wk.retry_max_seconds,
         "worker.circuit_cooldown_seconds": wk.circuit_cooldown_seconds,
+        "worker.log_retention_days": wk.log_retention_days,
     }
     for where, value in positive.items():
         if value <= 0:

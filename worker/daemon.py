@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -37,9 +37,13 @@ class Daemon:
         poll_interval: float,
         circuit_cooldown: float,
         stop: threading.Event,
+        housekeeping: Callable[[], None] | None = None,
+        housekeeping_interval: float = 3600.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.sync = sync
+        self.housekeeping = housekeeping
+        self.housekeeping_interval = housekeeping_interval
         self.poll_interval = poll_interval
         self.circuit_cooldown = circuit_cooldown
         self.stop = stop
@@ -76,6 +80,15 @@ class Daemon:
         finally:
             self.idle.set()
 
+    def tidy(self) -> None:
+        """The housekeeping duty; like tick(), it never raises into the scheduler."""
+        if self.housekeeping is None or self.stop.is_set():
+            return
+        try:
+            self.housekeeping()
+        except Exception:
+            logger.exception("housekeeping_failed")
+
     def run(self) -> int:
         self.scheduler.add_job(
             self.tick,
@@ -84,6 +97,10 @@ class Daemon:
             id="sync-pass",
             next_run_time=datetime.now(UTC),
         )
+        if self.housekeeping is not None:
+            self.scheduler.add_job(
+                self.tidy, "interval", seconds=self.housekeeping_interval, id="housekeeping"
+            )
         logger.info("daemon_started poll_interval=%s", self.poll_interval)
         self.scheduler.start()  # returns after shutdown()
         self.idle.wait()
@@ -101,11 +118,19 @@ class Daemon:
 
 def run_daemon(config: Config) -> int:
     stop = threading.Event()
+    sync = build_pass(config, stop=stop)
+    retention = timedelta(days=config.worker.log_retention_days)
+
+    def housekeeping() -> None:
+        removed = sync.store.prune_log(sync.store.now() - retention)
+        logger.info("housekeeping sync_log_removed=%d", removed)
+
     daemon = Daemon(
-        build_pass(config, stop=stop),
+        sync,
         poll_interval=config.worker.poll_interval_seconds,
         circuit_cooldown=config.worker.circuit_cooldown_seconds,
         stop=stop,
+        housekeeping=housekeeping,
     )
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -14,7 +14,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, case, insert, select, update
+from sqlalchemy import Engine, case, delete, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from models import meetings_table as meetings
@@ -198,6 +198,11 @@ class Store:
             return
         with self.engine.begin() as conn:
             conn.execute(insert(sync_log), [asdict(e) for e in entries])
+
+    def prune_log(self, before: datetime) -> int:
+        """Delete `sync_log` entries older than ``before``; the table would grow forever."""
+        with self.engine.begin() as conn:
+            return conn.execute(delete(sync_log).where(sync_log.c.at < before)).rowcount
 
     def status(self, now: datetime) -> StatusSummary:
         with self.engine.connect() as conn:
