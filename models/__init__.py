@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from models.base import Base
 from models.meetings import CALENDAR_COLUMNS, SYNC_STATES, Meeting, meetings_table
+from models.quota_ledger import (
+    quota_counters_table,
+    quota_events_table,
+    quota_locks_table,
+    quota_pauses_table,
+)
 from models.sync_log import SyncLog, sync_log_table
 
 metadata = Base.metadata
@@ -16,5 +22,9 @@ __all__ = [
     "SyncLog",
     "meetings_table",
     "metadata",
+    "quota_counters_table",
+    "quota_events_table",
+    "quota_locks_table",
+    "quota_pauses_table",
     "sync_log_table",
 ]

@@ -6,6 +6,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 import requests
 
@@ -13,6 +14,8 @@ from worker.calllog import CallLog
 from worker.config import Config
 from worker.db import make_engine
 from worker.outcome import RetryPolicy
+from worker.quota_gate import QuotaGate
+from worker.quota_ledger import Ledger
 from worker.retry import InCallRetry
 from worker.store import Store
 from worker.syncpass import PassReport, PassSettings, SyncPass
@@ -59,8 +62,17 @@ def build_pass(
         max_attempts=wk.max_attempts,
         retry=RetryPolicy(base_seconds=wk.retry_base_seconds, cap_seconds=wk.retry_max_seconds),
     )
-    retry = InCallRetry(set_clock_offset=client.set_clock_offset)
-    return SyncPass(store, client, settings, retry=retry, call_log=call_log, stop=stop)
+    stop = stop or threading.Event()
+    halt = stop
+
+    def interruptible_sleep(seconds: float) -> None:
+        halt.wait(seconds)  # a shutdown cuts a back-off short
+
+    retry = InCallRetry(set_clock_offset=client.set_clock_offset, sleep=interruptible_sleep)
+    q = config.quota
+    ledger = Ledger(store.engine, tz=ZoneInfo(q.time_zone), margin=q.safety_margin)
+    gate = QuotaGate(ledger, q, config.wemeet.app_id, stop=stop)
+    return SyncPass(store, client, settings, retry=retry, gate=gate, call_log=call_log, stop=stop)
 
 
 def run_once(config: Config) -> PassReport:

@@ -60,6 +60,7 @@ class WorkerConfig:
 class QuotaConfig:
     time_zone: str = "Asia/Shanghai"
     max_wait_seconds: float = 5.0
+    safety_margin: float = 0.02
     app: tuple[Rate, ...] = (parse_rate("300/60s"), parse_rate("200000/1d"))
     user_create: tuple[Rate, ...] = (parse_rate("2000/1h"),)
 
@@ -255,6 +256,8 @@ def _validate(config: Config) -> None:
     for where, value in positive.items():
         if value <= 0:
             raise ConfigError(f"{where} must be greater than 0 (got {value})")
+    if not 0 <= q.safety_margin < 1:
+        raise ConfigError("quota.safety_margin must be at least 0 and below 1")
     if q.max_wait_seconds < 0:
         raise ConfigError("quota.max_wait_seconds must not be negative")
     if not config.database.url:

@@ -49,6 +49,10 @@ def retryable(exc: BaseException, operation: str) -> bool:
     kind = classify_error(exc, operation)
     if kind is ErrorKind.RESIGN:
         return True
+    if kind is ErrorKind.RATE_WINDOW:
+        # The provider refused before acting, and the quota gate has recorded a pause: the
+        # next attempt waits at the gate until the window turns (or hands the row back).
+        return True
     if kind is ErrorKind.TRANSIENT:
         # A create that failed with a server-side error may still have been made.
         return operation != "create"

@@ -13,12 +13,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from worker.calllog import CallLog
-from worker.exceptions import ApiError, TransportError
+from worker.exceptions import ApiError, QuotaDeferred, TransportError
 from worker.outcome import Done, Fail, RetryLater, RetryPolicy, Trip, decide
 from worker.plan import Cancel, Create, Reconcile, Reject, Settle, Update, plan
+from worker.quota_gate import QuotaGate
 from worker.reconcile import find_adoptable
 from worker.retry import InCallRetry
 from worker.rows import MeetingRow
@@ -28,6 +29,7 @@ from worker.wemeet.meeting import MeetingSpec
 from worker.wemeet.results import MeetingInfo
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,10 @@ class PassReport:
         return out
 
 
+class _LeaseLost(Exception):
+    """Another worker owns the row now; this one must not send anything for it."""
+
+
 class CircuitOpen(Exception):
     """Raised inside the pass to stop it; never leaves this module."""
 
@@ -70,6 +76,7 @@ class SyncPass:
         settings: PassSettings,
         *,
         retry: InCallRetry,
+        gate: QuotaGate | None = None,
         call_log: CallLog | None = None,
         stop: threading.Event | None = None,
         rng: random.Random | None = None,
@@ -79,6 +86,7 @@ class SyncPass:
         self.client = client
         self.settings = settings
         self.retry = retry
+        self.gate = gate
         self.call_log = call_log
         self.stop = stop or threading.Event()
         self.rng = rng or random.Random()
@@ -152,13 +160,28 @@ class SyncPass:
             return self._perform(row, action, now)
         except (ApiError, TransportError) as exc:
             return self._handle_error(row, exc, operation)
+        except QuotaDeferred as deferred:
+            # Not the row's fault: it goes back, its attempt refunded, until there is room.
+            self.store.record_retry(
+                row.id,
+                owner=self.settings.owner,
+                error_code=None if deferred.error_code is None else str(deferred.error_code),
+                error_message=str(deferred),
+                next_attempt_at=deferred.until,
+                refund_attempt=True,
+            )
+            return "deferred"
 
     def _perform(
         self, row: MeetingRow, action: Create | Reconcile | Update | Cancel, now: datetime
     ) -> str:
-        client, call = self.client, self.retry.call
+        client, call = self.client, self._call
         if isinstance(action, Cancel):
-            call("cancel", lambda: client.cancel_meeting(action.meeting_id, action.userid))
+            call(
+                "cancel",
+                row.userid,
+                lambda: client.cancel_meeting(action.meeting_id, action.userid),
+            )
             self._after_call(row, "cancel")
             self.store.record_synced(
                 row.id,
@@ -171,7 +194,9 @@ class SyncPass:
             )
             return "cancelled"
         if isinstance(action, Update):
-            info = call("update", lambda: client.update_meeting(action.meeting_id, action.spec))
+            info = call(
+                "update", row.userid, lambda: client.update_meeting(action.meeting_id, action.spec)
+            )
             self._after_call(row, "update")
             self._write_synced(
                 row,
@@ -183,6 +208,15 @@ class SyncPass:
             return "updated"
         if isinstance(action, Reconcile):
             adopted = self._find_previous_create(row, action.spec)
+            if adopted is not None and row.status == "cancelled":
+                # The lost create did happen, and the calendar has cancelled it since.
+                gone = adopted.meeting_id
+                call("cancel", row.userid, lambda: client.cancel_meeting(gone, action.spec.userid))
+                self._after_call(row, "cancel")
+                self._write_synced(
+                    row, gone, adopted.meeting_code, adopted.join_url, self.store.now()
+                )
+                return "cancelled"
             if adopted is not None:
                 self._write_synced(
                     row,
@@ -198,24 +232,62 @@ class SyncPass:
         return self._create(row, action.spec, now)
 
     def _create(self, row: MeetingRow, spec: MeetingSpec, now: datetime) -> str:
-        # The intent marker is committed before the call: if the answer is lost, the next
-        # attempt looks for the meeting instead of creating a second one.
-        if row.create_intent_at is None and not self.store.mark_create_intent(
-            row.id, owner=self.settings.owner, now=now
-        ):
+        # The intent marker is committed before the request goes out (after its quota is
+        # reserved): if the answer is lost, the next attempt looks for the meeting instead
+        # of creating a second one. A row that never got quota keeps no marker.
+        marked = row.create_intent_at is not None
+
+        def mark_intent() -> None:
+            nonlocal marked
+            if marked:
+                return
+            if not self.store.mark_create_intent(row.id, owner=self.settings.owner, now=now):
+                raise _LeaseLost
+            marked = True
+
+        try:
+            info = self._call(
+                "create",
+                spec.userid,
+                lambda: self.client.create_meeting(spec),
+                before_send=mark_intent,
+            )
+        except _LeaseLost:
             return "lease_lost"
-        info = self.retry.call("create", lambda: self.client.create_meeting(spec))
         self._after_call(row, "create")
         self._write_synced(row, info.meeting_id, info.meeting_code, info.join_url, self.store.now())
         return "created"
 
     def _find_previous_create(self, row: MeetingRow, spec: MeetingSpec) -> MeetingInfo | None:
-        candidates = self.retry.call(
+        # One reservation covers the listing: from the row's start time it is one page
+        # unless the user has more than 20 meetings from then on.
+        candidates = self._call(
             "list",
+            spec.userid,
             lambda: self.client.list_user_meetings(spec.userid, pos=int(spec.start.timestamp())),
         )
         taken = self.store.meeting_ids_taken([c.meeting_id for c in candidates], except_row=row.id)
         return find_adoptable(candidates, spec, taken=taken)
+
+    def _call(
+        self,
+        operation: str,
+        userid: str | None,
+        fn: Callable[[], T],
+        *,
+        before_send: Callable[[], None] | None = None,
+    ) -> T:
+        """One API call: in-call retries around attempts that each pass the quota gate."""
+        gate = self.gate
+
+        def attempt() -> T:
+            if gate is not None:
+                return gate.attempt(operation, userid, fn, before_send=before_send)
+            if before_send is not None:
+                before_send()
+            return fn()
+
+        return self.retry.call(operation, attempt)
 
     def _after_call(self, row: MeetingRow, operation: str) -> None:
         if self.after_call is not None:

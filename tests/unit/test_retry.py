@@ -70,10 +70,17 @@ def test_clock_skew_learns_the_offset_from_the_servers_date_and_retries() -> Non
     assert offsets == [400.0]
 
 
-@pytest.mark.parametrize("code", [9093, 200003, 190310, 190311])
+@pytest.mark.parametrize("code", [9093, 200003, 190311, 9008])
 def test_errors_that_a_retry_cannot_fix_are_not_retried_in_call(code: int) -> None:
     policy, sleeps = retry()
     fn = Flaky(api(code))
     with pytest.raises(ApiError):
         policy.call("update", fn)
     assert fn.calls == 1 and sleeps == []
+
+
+def test_a_rate_window_error_is_retried_after_the_gate_has_paused_the_quota() -> None:
+    policy, _ = retry()
+    fn = Flaky(api(190310))
+    assert policy.call("create", fn) == "ok"
+    assert fn.calls == 2

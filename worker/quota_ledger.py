@@ -1,0 +1,252 @@
+"""The shared quota ledger in the calendar database (the I/O shell of worker.quota_scopes).
+
+A reservation takes one call from every quota that applies, all of them or none, in one
+short transaction on the database's clock, so that any number of workers on any number of
+hosts count together. Reservations are never refunded: the provider counts attempts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
+from sqlalchemy.dialects import mysql, postgresql
+from sqlalchemy.exc import DBAPIError
+
+from models import quota_counters_table as counters
+from models import quota_events_table as events
+from models import quota_locks_table as locks
+from models import quota_pauses_table as pauses
+from worker.db import write_transaction
+from worker.quota_scopes import Scope, is_sliding, pause_until, sliding_wait, sliding_window
+from worker.rates import Period, Rate, window_bounds
+
+DEADLOCK_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class Granted:
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Wait:
+    """No room before ``until``; ``error_code`` is set when a provider's pause is the cause."""
+
+    seconds: float
+    until: datetime
+    scope: str
+    error_code: int | None = None
+
+
+@dataclass(frozen=True)
+class PauseInfo:
+    scope: str
+    until: datetime
+    error_code: int
+
+
+Clock = Callable[[Connection], datetime]
+
+
+class Ledger:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        tz: ZoneInfo,
+        margin: float = 0.02,
+        clock: Clock | None = None,
+    ) -> None:
+        self.engine = engine
+        self.tz = tz
+        self.margin = margin
+        self.clock = clock or database_clock
+
+    def reserve(self, scopes: Sequence[Scope]) -> Granted | Wait:
+        result: Granted | Wait = self._retrying(lambda conn: self._reserve(conn, scopes))
+        return result
+
+    def pause(self, key: str, error_code: int, period: Period) -> datetime:
+        """Stop every worker calling on ``key`` until the window of ``period`` turns."""
+        until: datetime = self._retrying(lambda conn: self._pause(conn, key, error_code, period))
+        return until
+
+    def pauses(self) -> list[PauseInfo]:
+        with self.engine.connect() as conn:
+            now = self.clock(conn)
+            found = conn.execute(select(pauses).where(pauses.c.until > now)).all()
+        return [PauseInfo(r.scope, r.until, r.error_code) for r in found]
+
+    def calls_since(self, since: datetime) -> dict[str, int]:
+        """Calls reserved per scope since ``since`` (for `meeting-sync status`)."""
+        stmt = (
+            select(events.c.scope, func.count())
+            .where(events.c.at >= since)
+            .group_by(events.c.scope)
+        )
+        with self.engine.connect() as conn:
+            return {str(scope): int(n) for scope, n in conn.execute(stmt).all()}
+
+    def prune(self, now: datetime) -> None:
+        """Forget what no window can still see."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(events).where(events.c.at < now - timedelta(hours=2)))
+            conn.execute(delete(counters).where(counters.c.window_start < now - timedelta(days=62)))
+            conn.execute(delete(pauses).where(pauses.c.until < now))
+
+    # -- inside one transaction --------------------------------------------------------
+
+    def _reserve(self, conn: Connection, scopes: Sequence[Scope]) -> Granted | Wait:
+        keys = sorted({s.key for s in scopes})
+        _lock(conn, keys)
+        now = self.clock(conn)
+        active = conn.execute(
+            select(pauses).where(pauses.c.scope.in_(keys), pauses.c.until > now)
+        ).all()
+        if active:
+            last = max(active, key=lambda r: r.until)
+            return Wait((last.until - now).total_seconds(), last.until, last.scope, last.error_code)
+        waits = [
+            (self._wait_for(conn, scope.key, rate, now), scope.key)
+            for scope in scopes
+            for rate in scope.rates
+        ]
+        longest, key = max(waits, default=(0.0, ""))
+        if longest > 0:
+            return Wait(longest, now + timedelta(seconds=longest), key)
+        for scope in scopes:
+            if any(is_sliding(r) for r in scope.rates):
+                conn.execute(insert(events).values(scope=scope.key, at=now))
+            for rate in scope.rates:
+                if not is_sliding(rate):
+                    self._count(conn, scope.key, rate, now)
+        return Granted(now)
+
+    def _wait_for(self, conn: Connection, key: str, rate: Rate, now: datetime) -> float:
+        if is_sliding(rate):
+            window = sliding_window(rate, self.margin)
+            recent = conn.scalars(
+                select(events.c.at)
+                .where(events.c.scope == key, events.c.at > now - timedelta(seconds=window))
+                .order_by(events.c.at)
+            ).all()
+            times = [t.timestamp() for t in recent]
+            return sliding_wait(times, rate.calls, window, now.timestamp())
+        start, end = window_bounds(rate.period, now.timestamp(), self.tz)
+        used = conn.scalar(
+            select(counters.c.used).where(
+                counters.c.scope == key,
+                counters.c.period == str(rate.period),
+                counters.c.window_start == _utc(start),
+            )
+        )
+        return end - now.timestamp() if (used or 0) >= rate.calls else 0.0
+
+    def _count(self, conn: Connection, key: str, rate: Rate, now: datetime) -> None:
+        start = _utc(window_bounds(rate.period, now.timestamp(), self.tz)[0])
+        match = (
+            counters.c.scope == key,
+            counters.c.period == str(rate.period),
+            counters.c.window_start == start,
+        )
+        if conn.execute(update(counters).where(*match).values(used=counters.c.used + 1)).rowcount:
+            return
+        conn.execute(
+            insert(counters).values(scope=key, period=str(rate.period), window_start=start, used=1)
+        )
+
+    def _pause(self, conn: Connection, key: str, error_code: int, period: Period) -> datetime:
+        _lock(conn, [key])
+        now = self.clock(conn)
+        until = _utc(pause_until(period, now.timestamp(), self.tz))
+        current = conn.scalar(select(pauses.c.until).where(pauses.c.scope == key))
+        if current is None:
+            conn.execute(
+                insert(pauses).values(scope=key, until=until, error_code=error_code, set_at=now)
+            )
+        elif current < until:
+            conn.execute(
+                update(pauses)
+                .where(pauses.c.scope == key)
+                .values(until=until, error_code=error_code, set_at=now)
+            )
+        else:
+            until = current
+        return until
+
+    def _retrying(self, work: Callable[[Connection], Any]) -> Any:
+        for attempt in range(DEADLOCK_RETRIES):
+            try:
+                with self._transaction() as conn:
+                    return work(conn)
+            except DBAPIError as exc:
+                if attempt + 1 == DEADLOCK_RETRIES or not _is_deadlock(exc):
+                    raise
+                time.sleep(0.01 * (attempt + 1))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        if self.engine.dialect.name == "sqlite":
+            # One writer at a time: the whole reservation is serialised.
+            with write_transaction(self.engine) as conn:
+                yield conn
+            return
+        # READ COMMITTED: after the scope lock is granted, every read sees what the previous
+        # holder committed (MariaDB's default snapshot would not).
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="READ COMMITTED")
+            with conn.begin():
+                yield conn
+
+
+def _lock(conn: Connection, keys: Sequence[str]) -> None:
+    """Serialise reservations per scope; keys are locked in sorted order (no deadlocks)."""
+    dialect = conn.dialect.name
+    if dialect == "sqlite" or not keys:
+        return  # the write transaction already excludes every other writer
+    existing = set(conn.scalars(select(locks.c.scope).where(locks.c.scope.in_(keys))))
+    missing = [{"scope": k} for k in keys if k not in existing]
+    if missing:
+        if dialect == "postgresql":
+            conn.execute(postgresql.insert(locks).values(missing).on_conflict_do_nothing())
+        else:
+            conn.execute(mysql.insert(locks).values(missing).prefix_with("IGNORE"))
+    conn.execute(
+        select(locks.c.scope)
+        .where(locks.c.scope.in_(keys))
+        .order_by(locks.c.scope)
+        .with_for_update()
+    ).all()
+
+
+def database_clock(conn: Connection) -> datetime:
+    """Now, by the database's clock (one clock for every host), as aware UTC."""
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        value = conn.scalar(text("SELECT clock_timestamp()"))
+    elif dialect in ("mysql", "mariadb"):
+        value = conn.scalar(text("SELECT UTC_TIMESTAMP(6)"))
+    else:
+        value = conn.scalar(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')"))
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _utc(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _is_deadlock(exc: DBAPIError) -> bool:
+    code = getattr(exc.orig, "args", [None])[0]
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return code in (1213, 1205) or sqlstate in ("40P01", "40001")

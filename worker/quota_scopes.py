@@ -1,0 +1,86 @@
+"""Which quotas a call spends, which one a quota error pauses, and sliding-window arithmetic.
+Pure: no clock, no database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from worker.config import QuotaConfig
+from worker.rates import Period, Rate, parse_period, window_bounds
+from worker.wemeet.errors import QuotaScope, quota_scope
+
+# Rates up to this long are enforced as sliding windows; longer ones follow the provider's
+# calendar (natural days and months), where a second of clock skew does not matter.
+SLIDING_MAX_SECONDS = 3600.0
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One quota shared by every worker: a key in the ledger and its limits."""
+
+    key: str
+    rates: tuple[Rate, ...]
+
+
+def scopes_for(
+    operation: str, app_id: str, userid: str | None, quota: QuotaConfig
+) -> tuple[Scope, ...]:
+    """Every quota one call of ``operation`` spends (all reserved together, or none)."""
+    app = Scope(f"app:{app_id}", quota.app)
+    if operation != "create":
+        return (app,)
+    creates = Scope(f"app_create:{app_id}", ())  # no limit of its own; pausable
+    if not userid:
+        return (app, creates)
+    return (app, creates, Scope(f"user_create:{app_id}:{userid}", quota.user_create))
+
+
+def is_sliding(rate: Rate) -> bool:
+    return not rate.period.is_calendar and rate.period.approx_seconds <= SLIDING_MAX_SECONDS
+
+
+def pause_target(
+    error_code: int, app_id: str, userid: str | None, quota: QuotaConfig
+) -> tuple[str, Period] | None:
+    """The ledger key to pause for a quota error, and the period whose window it waits out."""
+    scope = quota_scope(error_code)
+    if scope is None:
+        return None
+    app_periods = sorted((r.period for r in quota.app), key=lambda p: p.approx_seconds)
+    shortest = app_periods[0] if app_periods else parse_period("60s")
+    longest = app_periods[-1] if app_periods else parse_period("1d")
+    if scope in (QuotaScope.APP_MINUTE, QuotaScope.ACCOUNT_MINUTE, QuotaScope.QUERY):
+        return f"app:{app_id}", shortest
+    if scope in (QuotaScope.APP_DAY, QuotaScope.INTERFACE_DAY):
+        return f"app:{app_id}", longest
+    if scope is QuotaScope.USER_CREATE_HOUR and userid:
+        user_periods = sorted((r.period for r in quota.user_create), key=lambda p: p.approx_seconds)
+        return f"user_create:{app_id}:{userid}", (user_periods or [parse_period("1h")])[0]
+    if scope is QuotaScope.ACCOUNT_CREATE_MONTH:
+        return f"app_create:{app_id}", parse_period("1mo")
+    return f"app_create:{app_id}", parse_period("1d")  # legacy creates per day, and fallback
+
+
+def pause_until(period: Period, now: float, tz: ZoneInfo) -> float:
+    """A quota error holds until the provider's current window of ``period`` turns."""
+    return window_bounds(period, now, tz)[1]
+
+
+def sliding_wait(recent: Sequence[float], calls: int, window: float, now: float) -> float:
+    """Seconds until one more call fits: at most ``calls`` in any ``window`` seconds.
+
+    ``recent`` holds the times of the calls inside (now - window, now], oldest first.
+    """
+    excess = len(recent) - calls + 1
+    if excess <= 0:
+        return 0.0
+    # The call that must leave the window before one more fits.
+    return max(0.0, recent[excess - 1] + window - now)
+
+
+def sliding_window(rate: Rate, margin: float) -> float:
+    """A little longer than the period, so jitter and clock skew cannot push N+1 calls
+    into one of the provider's windows."""
+    return rate.period.approx_seconds * (1.0 + margin)
