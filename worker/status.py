@@ -4,24 +4,36 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from worker.config import Config
 from worker.db import make_engine
+from worker.quota_ledger import Ledger
 from worker.store import Store
 
 
-def collect_status(store: Store) -> dict[str, Any]:
-    summary = store.status(store.now())
+def collect_status(store: Store, ledger: Ledger) -> dict[str, Any]:
+    now = store.now()
+    summary = store.status(now)
     plain: dict[str, Any] = _plain(dataclasses.asdict(summary))
+    plain["quota"] = {
+        "calls_last_minute": ledger.calls_since(now - timedelta(minutes=1)),
+        "calls_last_hour": ledger.calls_since(now - timedelta(hours=1)),
+        "pauses": {
+            p.scope: {"until": p.until.isoformat(), "error_code": p.error_code}
+            for p in ledger.pauses()
+        },
+    }
     return plain
 
 
 def render_status(config: Config, *, as_json: bool) -> str:
     engine = make_engine(config.database.url)
+    ledger = Ledger(engine, tz=ZoneInfo(config.quota.time_zone))
     try:
-        data = collect_status(Store(engine))
+        data = collect_status(Store(engine), ledger)
     finally:
         engine.dispose()
     if as_json:

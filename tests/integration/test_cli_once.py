@@ -32,6 +32,8 @@ def test_once_syncs_everything_due_and_exits_0(
     data = json.loads(status.stdout)
     assert data["by_state"] == {"synced": 5, "failed": 1}
     assert data["failed_by_code"] == {"9093": 1}
+    assert data["quota"]["calls_last_minute"]["app:200000001"] == 6
+    assert data["quota"]["pauses"] == {}
 
 
 def test_wrong_secret_key_exits_2_after_at_most_3_requests_and_leaves_rows_pending(
