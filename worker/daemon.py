@@ -122,7 +122,10 @@ def run_daemon(config: Config) -> int:
     retention = timedelta(days=config.worker.log_retention_days)
 
     def housekeeping() -> None:
-        removed = sync.store.prune_log(sync.store.now() - retention)
+        now = sync.store.now()
+        removed = sync.store.prune_log(now - retention)
+        if sync.gate is not None:
+            sync.gate.ledger.prune(now)
         logger.info("housekeeping sync_log_removed=%d", removed)
 
     daemon = Daemon(
