@@ -129,3 +129,14 @@ def test_processes_racing_for_one_scope_never_exceed_it(engine: Engine, migrated
     for i, t in enumerate(times):
         assert len([u for u in times[i:] if u < t + 1.02]) <= 20
     assert len(times) >= 0.9 * 20 * 2.5 * 0.8  # startup of the processes eats a little
+
+
+def test_prune_forgets_what_no_window_can_see(engine: Engine) -> None:
+    clock = FakeClock()
+    book = ledger(engine, clock)
+    book.reserve([Scope("app:x", (parse_rate("10/60s"), parse_rate("100/1d")))])
+    book.pause("app:x", 190310, parse_period("60s"))
+    clock.now += timedelta(hours=3)
+    book.prune(clock.now)
+    assert book.calls_since(T0 - timedelta(days=1)) == {}
+    assert book.pauses() == []
