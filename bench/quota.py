@@ -1,0 +1,136 @@
+"""Quota use by a fleet: N worker processes share one metered quota through the ledger.
+
+    .venv/bin/python -m bench.quota [--workers 1 2 4] [--rows 150] [--limit 30/5s] [--db postgresql]
+
+For each N it starts the sandbox with the limit, N `meeting-sync once` processes against one
+fresh database, and prints the utilisation of the provider's windows (calls per full window
+÷ limit), the number of 190310 answers, and the completion time next to the ideal
+(rows ÷ limit × window).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from sandbox.config import SandboxConfig
+from sandbox.server import SandboxServer
+from worker.db import make_engine, upgrade
+from worker.rates import parse_rate
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN = os.environ.get(
+    "MEETING_SYNC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@contextmanager
+def database(kind: str) -> Iterator[str]:
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{Path(tmp) / 'bench.db'}"
+        return
+    name = f"ms_bench_{secrets.token_hex(4)}"
+    admin = create_engine(PG_ADMIN, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def run_fleet(workers: int, rows: int, limit: str, db: str) -> dict[str, float]:
+    rate = parse_rate(limit)
+    window = rate.period.approx_seconds
+    with database(db) as url, SandboxServer(SandboxConfig(quotas=(rate,))) as sandbox:
+        upgrade(url)
+        engine = make_engine(url)
+        start = datetime.now(UTC) + timedelta(days=1)
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO meetings (external_id, userid, subject, start_time, end_time) "
+                    "VALUES (:e, 'bench', :s, :st, :et)"
+                ),
+                [
+                    {"e": f"b{i}", "s": f"Bench {i}", "st": start, "et": start + timedelta(hours=1)}
+                    for i in range(rows)
+                ],
+            )
+        engine.dispose()
+        creds = sandbox.credentials
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MEETING_SYNC_")}
+        env.update(
+            MEETING_SYNC_CONFIG=os.devnull,
+            MEETING_SYNC_DATABASE_URL=url,
+            MEETING_SYNC_WEMEET_BASE_URL=sandbox.base_url,
+            MEETING_SYNC_WEMEET_APP_ID=creds.app_id,
+            MEETING_SYNC_WEMEET_SECRET_ID=creds.secret_id,
+            MEETING_SYNC_WEMEET_SECRET_KEY=creds.secret_key,
+            MEETING_SYNC_QUOTA_APP=limit,
+            MEETING_SYNC_QUOTA_MAX_WAIT_SECONDS=str(window * 2),
+            MEETING_SYNC_WORKER_BATCH_SIZE="10",
+        )
+        began = time.monotonic()
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "worker.cli", "once"],
+                env={**env, "MEETING_SYNC_WORKER_WORKER_ID": f"bench{n}"},
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for n in range(workers)
+        ]
+        for proc in procs:
+            proc.wait(timeout=600)
+        elapsed = time.monotonic() - began
+        log = sandbox.requests_log()
+    per_window = Counter(int(e["t"] // window) for e in log)
+    full = [per_window.get(w, 0) for w in range(min(per_window) + 1, max(per_window))]
+    return {
+        "workers": workers,
+        "utilisation": statistics.mean(full) / rate.calls if full else float("nan"),
+        "max_per_window": max(full, default=0),
+        "rejected_190310": sum(1 for e in log if e["error_code"] == 190310),
+        "seconds": elapsed,
+        "ideal_seconds": rows / rate.calls * window,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--rows", type=int, default=150)
+    parser.add_argument("--limit", default="30/5s")
+    parser.add_argument("--db", choices=("postgresql", "sqlite"), default="postgresql")
+    args = parser.parse_args(argv)
+    print(f"{args.rows} rows, limit {args.limit}, {args.db}")
+    print(f"{'workers':>8}{'util.':>8}{'max/win':>9}{'190310':>8}{'time s':>9}{'ideal s':>9}")
+    for n in args.workers:
+        r = run_fleet(n, args.rows, args.limit, args.db)
+        print(
+            f"{r['workers']:>8}{r['utilisation']:>8.1%}{r['max_per_window']:>9}"
+            f"{r['rejected_190310']:>8}{r['seconds']:>9.1f}{r['ideal_seconds']:>9.1f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
