@@ -70,7 +70,12 @@ def build_pass(
 
     retry = InCallRetry(set_clock_offset=client.set_clock_offset, sleep=interruptible_sleep)
     q = config.quota
-    ledger = Ledger(store.engine, tz=ZoneInfo(q.time_zone), margin=q.safety_margin)
+    ledger = Ledger(
+        store.engine,
+        tz=ZoneInfo(q.time_zone),
+        margin=q.safety_margin,
+        slack=q.boundary_slack_seconds,
+    )
     gate = QuotaGate(ledger, q, config.wemeet.app_id, stop=stop)
     return SyncPass(store, client, settings, retry=retry, gate=gate, call_log=call_log, stop=stop)
 

@@ -61,6 +61,7 @@ class QuotaConfig:
     time_zone: str = "Asia/Shanghai"
     max_wait_seconds: float = 5.0
     safety_margin: float = 0.02
+    boundary_slack_seconds: float = 2.0
     app: tuple[Rate, ...] = (parse_rate("300/60s"), parse_rate("200000/1d"))
     user_create: tuple[Rate, ...] = (parse_rate("2000/1h"),)
 
@@ -260,6 +261,8 @@ def _validate(config: Config) -> None:
         raise ConfigError("quota.safety_margin must be at least 0 and below 1")
     if q.max_wait_seconds < 0:
         raise ConfigError("quota.max_wait_seconds must not be negative")
+    if not 0 <= q.boundary_slack_seconds <= 60:
+        raise ConfigError("quota.boundary_slack_seconds must be between 0 and 60")
     if not config.database.url:
         raise ConfigError("database.url must not be empty")
     try:

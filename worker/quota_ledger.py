@@ -24,8 +24,17 @@ from models import quota_events_table as events
 from models import quota_locks_table as locks
 from models import quota_pauses_table as pauses
 from worker.db import write_transaction
-from worker.quota_scopes import Scope, is_sliding, pause_until, sliding_wait, sliding_window
-from worker.rates import Period, Rate, window_bounds
+from worker.quota_scopes import (
+    SLIDING_MAX_SECONDS,
+    Scope,
+    calendar_wait,
+    calendar_windows,
+    is_sliding,
+    pause_until,
+    sliding_wait,
+    sliding_window,
+)
+from worker.rates import Period, Rate, parse_period
 
 DEADLOCK_RETRIES = 5
 
@@ -62,11 +71,15 @@ class Ledger:
         *,
         tz: ZoneInfo,
         margin: float = 0.02,
+        slack: float = 2.0,
         clock: Clock | None = None,
     ) -> None:
+        """``margin`` lengthens sliding windows (0.02 = 2 %); ``slack`` is how many seconds the
+        provider's clock may differ from the database's at the turn of a day, month or pause."""
         self.engine = engine
         self.tz = tz
         self.margin = margin
+        self.slack = slack
         self.clock = clock or database_clock
 
     def reserve(self, scopes: Sequence[Scope]) -> Granted | Wait:
@@ -96,9 +109,17 @@ class Ledger:
 
     def prune(self, now: datetime) -> None:
         """Forget what no window can still see."""
+        horizon = now - timedelta(seconds=2 * SLIDING_MAX_SECONDS)
         with self.engine.begin() as conn:
-            conn.execute(delete(events).where(events.c.at < now - timedelta(hours=2)))
-            conn.execute(delete(counters).where(counters.c.window_start < now - timedelta(days=62)))
+            conn.execute(delete(events).where(events.c.at < horizon))
+            for period in conn.scalars(select(counters.c.period).distinct()).all():
+                # Windows that ended before the one a call now could still be counted in.
+                first = calendar_windows(parse_period(period), now.timestamp(), self.tz, self.slack)
+                conn.execute(
+                    delete(counters).where(
+                        counters.c.period == period, counters.c.window_start < _utc(first[0])
+                    )
+                )
             conn.execute(delete(pauses).where(pauses.c.until < now))
 
     # -- inside one transaction --------------------------------------------------------
@@ -139,33 +160,39 @@ class Ledger:
             ).all()
             times = [t.timestamp() for t in recent]
             return sliding_wait(times, rate.calls, window, now.timestamp())
-        start, end = window_bounds(rate.period, now.timestamp(), self.tz)
-        used = conn.scalar(
-            select(counters.c.used).where(
+        t = now.timestamp()
+        first = calendar_windows(rate.period, t, self.tz, self.slack)[0]
+        rows = conn.execute(
+            select(counters.c.window_start, counters.c.used).where(
+                counters.c.scope == key,
+                counters.c.period == str(rate.period),
+                counters.c.window_start >= _utc(first),
+            )
+        ).all()
+        used = {r.window_start.timestamp(): int(r.used) for r in rows}
+        return calendar_wait(rate.period, rate.calls, used, t, self.tz, self.slack)
+
+    def _count(self, conn: Connection, key: str, rate: Rate, now: datetime) -> None:
+        for start in calendar_windows(rate.period, now.timestamp(), self.tz, self.slack):
+            match = (
                 counters.c.scope == key,
                 counters.c.period == str(rate.period),
                 counters.c.window_start == _utc(start),
             )
-        )
-        return end - now.timestamp() if (used or 0) >= rate.calls else 0.0
-
-    def _count(self, conn: Connection, key: str, rate: Rate, now: datetime) -> None:
-        start = _utc(window_bounds(rate.period, now.timestamp(), self.tz)[0])
-        match = (
-            counters.c.scope == key,
-            counters.c.period == str(rate.period),
-            counters.c.window_start == start,
-        )
-        if conn.execute(update(counters).where(*match).values(used=counters.c.used + 1)).rowcount:
-            return
-        conn.execute(
-            insert(counters).values(scope=key, period=str(rate.period), window_start=start, used=1)
-        )
+            if conn.execute(
+                update(counters).where(*match).values(used=counters.c.used + 1)
+            ).rowcount:
+                continue
+            conn.execute(
+                insert(counters).values(
+                    scope=key, period=str(rate.period), window_start=_utc(start), used=1
+                )
+            )
 
     def _pause(self, conn: Connection, key: str, error_code: int, period: Period) -> datetime:
         _lock(conn, [key])
         now = self.clock(conn)
-        until = _utc(pause_until(period, now.timestamp(), self.tz))
+        until = _utc(pause_until(period, now.timestamp(), self.tz, self.slack))
         current = conn.scalar(select(pauses.c.until).where(pauses.c.scope == key))
         if current is None:
             conn.execute(

@@ -3,7 +3,7 @@ Pure: no clock, no database."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -63,9 +63,45 @@ def pause_target(
     return f"app_create:{app_id}", parse_period("1d")  # legacy creates per day, and fallback
 
 
-def pause_until(period: Period, now: float, tz: ZoneInfo) -> float:
-    """A quota error holds until the provider's current window of ``period`` turns."""
-    return window_bounds(period, now, tz)[1]
+def pause_until(period: Period, now: float, tz: ZoneInfo, slack: float = 0.0) -> float:
+    """A quota error holds until the provider's current window of ``period`` turns.
+
+    ``slack`` seconds more: the provider's clock may turn a little after ours, and a call sent
+    into its old window would be refused again and cost a whole window more.
+    """
+    return window_bounds(period, now, tz)[1] + slack
+
+
+def calendar_windows(period: Period, t: float, tz: ZoneInfo, slack: float) -> tuple[float, ...]:
+    """Starts of the provider's windows that a call at ``t`` may be counted in.
+
+    The provider's clock and the moment it counts the call may differ from ours by up to
+    ``slack`` seconds, so near the turn of a day or month a call counts in both windows.
+    """
+    starts = {window_bounds(period, t - slack, tz)[0], window_bounds(period, t + slack, tz)[0]}
+    return tuple(sorted(starts))
+
+
+def calendar_wait(
+    period: Period,
+    calls: int,
+    used: Mapping[float, int],
+    now: float,
+    tz: ZoneInfo,
+    slack: float,
+) -> float:
+    """Seconds until one more call fits every window it may be counted in.
+
+    ``used`` maps a window's start to the calls already counted in it.
+    """
+    t = now
+    # Only the windows around ``now`` can hold calls, so this settles within a few steps.
+    for _ in range(4):
+        full = [s for s in calendar_windows(period, t, tz, slack) if used.get(s, 0) >= calls]
+        if not full:
+            break
+        t = window_bounds(period, max(full), tz)[1] + slack
+    return t - now
 
 
 def sliding_wait(recent: Sequence[float], calls: int, window: float, now: float) -> float:

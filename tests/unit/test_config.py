@@ -58,6 +58,7 @@ def test_environment_overrides_the_file_and_converts_types() -> None:
         ({"quota": {"app": [{"calls": 300}]}}, {}, "quota.app: each limit is a table"),
         ({"quota": {"app": [{"calls": 3, "per": "soon"}]}}, {}, "quota.app"),
         ({"quota": {"time_zone": "Mars/Base"}}, {}, "unknown time zone 'Mars/Base'"),
+        ({"quota": {"boundary_slack_seconds": -1}}, {}, "quota.boundary_slack_seconds"),
     ],
 )
 def test_bad_settings_are_refused_with_a_clear_message(

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from worker.config import QuotaConfig
 from worker.quota_scopes import (
+    calendar_wait,
+    calendar_windows,
     is_sliding,
     pause_target,
     pause_until,
@@ -49,3 +51,70 @@ def test_a_day_pause_lasts_until_midnight_in_shanghai() -> None:
     now = datetime(2026, 11, 22, 15, 30, tzinfo=SHANGHAI).timestamp()
     until = pause_until(parse_period("1d"), now, SHANGHAI)
     assert until == datetime(2026, 11, 23, 0, 0, tzinfo=SHANGHAI).timestamp()
+
+
+def at(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI).timestamp()
+
+
+def test_a_minute_pause_lasts_until_the_next_natural_minute_plus_the_slack() -> None:
+    until = pause_until(parse_period("60s"), at("2026-11-22 15:30:42.5"), SHANGHAI, slack=2.0)
+    assert until == at("2026-11-22 15:31:02")
+    assert pause_until(parse_period("1h"), at("2026-11-22 15:30:42"), SHANGHAI) == at(
+        "2026-11-22 16:00:00"
+    )
+
+
+def test_a_month_pause_lasts_until_the_first_of_the_next_month_in_shanghai() -> None:
+    month = parse_period("1mo")
+    assert pause_until(month, at("2026-11-22 15:30"), SHANGHAI) == at("2026-12-01 00:00")
+    # 31 December 20:00 UTC is already 1 January in Shanghai: the pause runs to February.
+    new_year = datetime(2026, 12, 31, 20, 0, tzinfo=UTC).timestamp()
+    assert pause_until(month, new_year, SHANGHAI) == at("2027-02-01 00:00")
+
+
+def test_a_call_near_the_turn_of_a_day_counts_in_both_days() -> None:
+    day = parse_period("1d")
+    assert calendar_windows(day, at("2026-11-22 12:00"), SHANGHAI, 2.0) == (at("2026-11-22 00:00"),)
+    both = (at("2026-11-22 00:00"), at("2026-11-23 00:00"))
+    assert calendar_windows(day, at("2026-11-22 23:59:58.5"), SHANGHAI, 2.0) == both
+    assert calendar_windows(day, at("2026-11-23 00:00:01.5"), SHANGHAI, 2.0) == both
+    assert calendar_windows(day, at("2026-11-23 00:00:02"), SHANGHAI, 2.0) == both[1:]
+
+
+def test_calendar_wait_is_zero_with_room_and_runs_past_the_turn_when_full() -> None:
+    day, today, tomorrow = parse_period("1d"), at("2026-11-22 00:00"), at("2026-11-23 00:00")
+    noon = at("2026-11-22 12:00")
+    assert calendar_wait(day, 3, {today: 2}, noon, SHANGHAI, 2.0) == 0.0
+    assert calendar_wait(day, 3, {today: 3}, noon, SHANGHAI, 2.0) == tomorrow + 2.0 - noon
+    # A full yesterday still blocks the first seconds of today: the provider may count there.
+    just_after = at("2026-11-23 00:00:00.5")
+    assert calendar_wait(day, 3, {today: 3}, just_after, SHANGHAI, 2.0) == 1.5
+    # Tomorrow already full (calls counted in both around midnight): wait for the day after.
+    late = at("2026-11-22 23:59:59")
+    wait = calendar_wait(day, 3, {today: 1, tomorrow: 3}, late, SHANGHAI, 2.0)
+    assert wait == at("2026-11-24 00:00:02") - late
+
+
+def test_calendar_windows_of_a_month_in_the_provider_time_zone() -> None:
+    month = parse_period("1mo")
+    edge = calendar_windows(month, at("2026-11-30 23:59:59"), SHANGHAI, 2.0)
+    assert edge == (at("2026-11-01 00:00"), at("2026-12-01 00:00"))
+    assert calendar_wait(
+        month, 1, {at("2026-11-01 00:00"): 1}, at("2026-11-10 00:00"), SHANGHAI, 0.0
+    ) == at("2026-12-01 00:00") - at("2026-11-10 00:00")
+
+
+def test_sliding_wait_boundaries() -> None:
+    # The oldest call leaves exactly one window after it was made.
+    assert sliding_wait([0.0, 1.0], calls=2, window=5.0, now=4.0) == 1.0
+    assert sliding_wait([0.0, 1.0], calls=2, window=5.0, now=5.0) == 0.0
+    # A call stamped later than now (the database clock stepped back) still counts.
+    assert sliding_wait([6.0], calls=1, window=5.0, now=5.0) == 6.0
+    assert sliding_wait([], calls=1, window=5.0, now=5.0) == 0.0
+
+
+def test_a_create_without_a_known_creator_still_spends_the_app_and_create_quotas() -> None:
+    assert [s.key for s in scopes_for("create", "a", None, QUOTA)] == ["app:a", "app_create:a"]
+    scopes = scopes_for("create", "a", "u", QUOTA)
+    assert scopes[0].rates == QUOTA.app and scopes[2].rates == QUOTA.user_create
