@@ -239,19 +239,18 @@ def _lock(conn: Connection, keys: Sequence[str]) -> None:
     dialect = conn.dialect.name
     if dialect == "sqlite" or not keys:
         return  # the write transaction already excludes every other writer
-    existing = set(conn.scalars(select(locks.c.scope).where(locks.c.scope.in_(keys))))
-    missing = [{"scope": k} for k in keys if k not in existing]
-    if missing:
-        if dialect == "postgresql":
-            conn.execute(postgresql.insert(locks).values(missing).on_conflict_do_nothing())
-        else:
-            conn.execute(mysql.insert(locks).values(missing).prefix_with("IGNORE"))
-    conn.execute(
-        select(locks.c.scope)
-        .where(locks.c.scope.in_(keys))
-        .order_by(locks.c.scope)
-        .with_for_update()
-    ).all()
+    lock = select(locks.c.scope).where(locks.c.scope.in_(keys)).order_by(locks.c.scope)
+    held = set(conn.scalars(lock.with_for_update()).all())
+    missing = [{"scope": k} for k in keys if k not in held]
+    if not missing:
+        return  # the usual case: one statement
+    # A scope seen for the first time: create its lock row (another worker may be doing the
+    # same; the insert then waits for it and skips), then lock them all.
+    if dialect == "postgresql":
+        conn.execute(postgresql.insert(locks).values(missing).on_conflict_do_nothing())
+    else:
+        conn.execute(mysql.insert(locks).values(missing).prefix_with("IGNORE"))
+    conn.execute(lock.with_for_update()).all()
 
 
 def database_clock(conn: Connection) -> datetime:
