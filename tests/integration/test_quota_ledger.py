@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.engine import make_url
 
 from models import quota_counters_table, quota_events_table
+from worker.db import make_engine
 from worker.quota_ledger import Granted, Ledger, Wait
 from worker.quota_scopes import Scope
 from worker.rates import parse_period, parse_rate
@@ -148,3 +150,29 @@ def test_calls_at_the_turn_of_the_day_never_overfill_a_skewed_provider_day(
     assert len(grants) == 7
     first_of_day_two = grants[5].astimezone(SHANGHAI)
     assert first_of_day_two == datetime(2030, 1, 8, 0, 0, 2, tzinfo=SHANGHAI)
+
+
+def _engine_in_shanghai_session(url: str) -> Engine:
+    """An engine whose sessions speak Asia/Shanghai time, as a host configured so might."""
+    backend = make_url(url).get_backend_name()
+    if backend == "postgresql":
+        return make_engine(url, connect_args={"options": "-c timezone=Asia/Shanghai"})
+    if backend in ("mysql", "mariadb"):
+        return make_engine(url, connect_args={"init_command": "SET time_zone = '+08:00'"})
+    return make_engine(url)  # SQLite sessions have no time zone
+
+
+def test_workers_whose_sessions_use_other_time_zones_count_together(
+    engine: Engine, migrated_url: str
+) -> None:
+    elsewhere = _engine_in_shanghai_session(migrated_url)
+    try:
+        app = Scope("app:tz", (parse_rate("2/60s"), parse_rate("3/1d")))
+        here, there = ledger(engine), ledger(elsewhere)
+        assert isinstance(here.reserve([app]), Granted)
+        assert isinstance(there.reserve([app]), Granted)
+        blocked = here.reserve([app])
+        assert isinstance(blocked, Wait) and 55 < blocked.seconds <= 60 * 1.02
+        assert isinstance(there.reserve([app]), Wait)
+    finally:
+        elsewhere.dispose()
