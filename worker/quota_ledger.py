@@ -7,23 +7,16 @@ hosts count together. Reservations are never refunded: the provider counts attem
 
 from __future__ import annotations
 
-import contextlib
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
-from sqlalchemy.dialects import mysql, postgresql
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from models import quota_counters_table as counters
 from models import quota_events_table as events
-from models import quota_locks_table as locks
 from models import quota_pauses_table as pauses
-from worker.db import write_transaction
 from worker.quota_scopes import (
     SLIDING_MAX_SECONDS,
     Scope,
@@ -34,9 +27,8 @@ from worker.quota_scopes import (
     sliding_wait,
     sliding_window,
 )
+from worker.quota_tx import database_clock, lock_scopes, serialised
 from worker.rates import Period, Rate, parse_period
-
-DEADLOCK_RETRIES = 5
 
 
 @dataclass(frozen=True)
@@ -83,13 +75,11 @@ class Ledger:
         self.clock = clock or database_clock
 
     def reserve(self, scopes: Sequence[Scope]) -> Granted | Wait:
-        result: Granted | Wait = self._retrying(lambda conn: self._reserve(conn, scopes))
-        return result
+        return serialised(self.engine, lambda conn: self._reserve(conn, scopes))
 
     def pause(self, key: str, error_code: int, period: Period) -> datetime:
         """Stop every worker calling on ``key`` until the window of ``period`` turns."""
-        until: datetime = self._retrying(lambda conn: self._pause(conn, key, error_code, period))
-        return until
+        return serialised(self.engine, lambda conn: self._pause(conn, key, error_code, period))
 
     def pauses(self) -> list[PauseInfo]:
         with self.engine.connect() as conn:
@@ -126,7 +116,7 @@ class Ledger:
 
     def _reserve(self, conn: Connection, scopes: Sequence[Scope]) -> Granted | Wait:
         keys = sorted({s.key for s in scopes})
-        _lock(conn, keys)
+        lock_scopes(conn, keys)
         now = self.clock(conn)
         active = conn.execute(
             select(pauses).where(pauses.c.scope.in_(keys), pauses.c.until > now)
@@ -190,7 +180,7 @@ class Ledger:
             )
 
     def _pause(self, conn: Connection, key: str, error_code: int, period: Period) -> datetime:
-        _lock(conn, [key])
+        lock_scopes(conn, [key])
         now = self.clock(conn)
         until = _utc(pause_until(period, now.timestamp(), self.tz, self.slack))
         current = conn.scalar(select(pauses.c.until).where(pauses.c.scope == key))
@@ -208,71 +198,6 @@ class Ledger:
             until = current
         return until
 
-    def _retrying(self, work: Callable[[Connection], Any]) -> Any:
-        for attempt in range(DEADLOCK_RETRIES):
-            try:
-                with self._transaction() as conn:
-                    return work(conn)
-            except DBAPIError as exc:
-                if attempt + 1 == DEADLOCK_RETRIES or not _is_deadlock(exc):
-                    raise
-                time.sleep(0.01 * (attempt + 1))
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[Connection]:
-        if self.engine.dialect.name == "sqlite":
-            # One writer at a time: the whole reservation is serialised.
-            with write_transaction(self.engine) as conn:
-                yield conn
-            return
-        # READ COMMITTED: after the scope lock is granted, every read sees what the previous
-        # holder committed (MariaDB's default snapshot would not).
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(isolation_level="READ COMMITTED")
-            with conn.begin():
-                yield conn
-
-
-def _lock(conn: Connection, keys: Sequence[str]) -> None:
-    """Serialise reservations per scope; keys are locked in sorted order (no deadlocks)."""
-    dialect = conn.dialect.name
-    if dialect == "sqlite" or not keys:
-        return  # the write transaction already excludes every other writer
-    lock = select(locks.c.scope).where(locks.c.scope.in_(keys)).order_by(locks.c.scope)
-    held = set(conn.scalars(lock.with_for_update()).all())
-    missing = [{"scope": k} for k in keys if k not in held]
-    if not missing:
-        return  # the usual case: one statement
-    # A scope seen for the first time: create its lock row (another worker may be doing the
-    # same; the insert then waits for it and skips), then lock them all.
-    if dialect == "postgresql":
-        conn.execute(postgresql.insert(locks).values(missing).on_conflict_do_nothing())
-    else:
-        conn.execute(mysql.insert(locks).values(missing).prefix_with("IGNORE"))
-    conn.execute(lock.with_for_update()).all()
-
-
-def database_clock(conn: Connection) -> datetime:
-    """Now, by the database's clock (one clock for every host), as aware UTC."""
-    dialect = conn.dialect.name
-    if dialect == "postgresql":
-        value = conn.scalar(text("SELECT clock_timestamp()"))
-    elif dialect in ("mysql", "mariadb"):
-        value = conn.scalar(text("SELECT UTC_TIMESTAMP(6)"))
-    else:
-        value = conn.scalar(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')"))
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    assert isinstance(value, datetime)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
 
 def _utc(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
-
-
-def _is_deadlock(exc: DBAPIError) -> bool:
-    code = getattr(exc.orig, "args", [None])[0]
-    sqlstate = getattr(exc.orig, "sqlstate", None)
-    return code in (1213, 1205) or sqlstate in ("40P01", "40001")

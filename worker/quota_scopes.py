@@ -55,9 +55,11 @@ def pause_target(
         return f"app:{app_id}", shortest
     if scope in (QuotaScope.APP_DAY, QuotaScope.INTERFACE_DAY):
         return f"app:{app_id}", longest
-    if scope is QuotaScope.USER_CREATE_HOUR and userid:
+    if scope is QuotaScope.USER_CREATE_HOUR:
         user_periods = sorted((r.period for r in quota.user_create), key=lambda p: p.approx_seconds)
-        return f"user_create:{app_id}:{userid}", (user_periods or [parse_period("1h")])[0]
+        period = (user_periods or [parse_period("1h")])[0]
+        # Without a known creator, hold every create for the user's window, not for a day.
+        return (f"user_create:{app_id}:{userid}" if userid else f"app_create:{app_id}"), period
     if scope is QuotaScope.ACCOUNT_CREATE_MONTH:
         return f"app_create:{app_id}", parse_period("1mo")
     return f"app_create:{app_id}", parse_period("1d")  # legacy creates per day, and fallback

@@ -43,6 +43,7 @@ def test_quota_errors_pause_the_scope_they_name_for_its_window() -> None:
     assert pause_target(190310, "a", "u", QUOTA) == ("app:a", parse_period("60s"))
     assert pause_target(190311, "a", "u", QUOTA) == ("app:a", parse_period("1d"))
     assert pause_target(500029, "a", "u", QUOTA) == ("user_create:a:u", parse_period("1h"))
+    assert pause_target(500029, "a", None, QUOTA) == ("app_create:a", parse_period("1h"))
     assert pause_target(500168, "a", "u", QUOTA) == ("app_create:a", parse_period("1mo"))
     assert pause_target(9093, "a", "u", QUOTA) is None
 
