@@ -3,6 +3,7 @@ calendar days, pauses, the database-clock path and pruning (races: test_quota_le
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -176,3 +177,27 @@ def test_workers_whose_sessions_use_other_time_zones_count_together(
         assert isinstance(there.reserve([app]), Wait)
     finally:
         elsewhere.dispose()
+
+
+def test_a_minute_rate_and_a_day_rate_together_across_midnight(engine: Engine) -> None:
+    clock = FakeClock()
+    book = Ledger(engine, tz=SHANGHAI, margin=0.02, slack=2.0, clock=clock)
+    app = Scope("app:x", (parse_rate("10/5s"), parse_rate("100/1d")))
+    steps = random.Random(4)  # irregular asking, the same on every run
+    clock.now = datetime(2030, 1, 7, 23, 58, tzinfo=SHANGHAI).astimezone(UTC)
+    end = clock.now + timedelta(minutes=4)
+    grants: list[datetime] = []
+    while clock.now < end:
+        if isinstance(book.reserve([app]), Granted):
+            grants.append(clock.now)
+        clock.now += timedelta(seconds=steps.uniform(0.3, 1.0))
+    stamps = [t.timestamp() for t in grants]
+    for i, t in enumerate(stamps):
+        assert len([u for u in stamps[i:] if u < t + 5.1]) <= 10
+    for offset in (-1.5, 0.0, 1.5):
+        assert max(_per_provider_day(grants, offset).values()) <= 100, offset
+    # Each day's 100 are all used; the second day's start only after the slack.
+    assert len(grants) == 200
+    first_after_midnight = min(g for g in grants if g.astimezone(SHANGHAI).day == 8)
+    assert first_after_midnight >= datetime(2030, 1, 8, 0, 0, 2, tzinfo=SHANGHAI)
+    assert first_after_midnight < datetime(2030, 1, 8, 0, 0, 3, tzinfo=SHANGHAI)
