@@ -1,6 +1,6 @@
 """Signatures per second of the pure signer; round trips per second, client → sandbox.
 
-    .venv/bin/python -m bench.sign_and_send [--seconds 3] [--repeats 5]
+    .venv/bin/python -m bench.sign_and_send [--quick] [--seconds 2] [--repeats 5]
 
 Both are measured in one run, one process, on localhost, as medians over repeats.
 """
@@ -39,9 +39,12 @@ def rate(fn: Callable[[], object], seconds: float) -> float:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=2.0)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="0.5 s per measure, 3 repeats")
+    parser.add_argument("--seconds", type=float, help="seconds per measure (default 2)")
+    parser.add_argument("--repeats", type=int, help="repeats (default 5)")
     args = parser.parse_args(argv)
+    args.seconds = args.seconds or (0.5 if args.quick else 2.0)
+    args.repeats = args.repeats or (3 if args.quick else 5)
 
     body = encode_body(create_body(SPEC))
     nonce = iter(range(1, 10**12))
