@@ -1,0 +1,16 @@
+"""A local emulator of the Tencent Meeting REST API, for tests, benchmarks and the demo.
+
+    from sandbox.server import SandboxServer
+    from sandbox.config import SandboxConfig
+
+    with SandboxServer(SandboxConfig(quotas=(parse_rate("300/60s"),))) as server:
+        client = WemeetClient(server.credentials, server.base_url)
+        ...
+        server.meetings(), server.stats(), server.requests_log()
+
+Modules: config (settings), auth (header, credential, timestamp, signature and replay
+checks), validate (body rules), state (meetings), endpoints (the API operations), quota
+(natural-window counters), faults, ledger (what was asked), inspection (/_sandbox/), app
+(the WSGI application), handler (HTTP/1.1 keep-alive server), server (SandboxServer),
+cli (`meeting-sync sandbox`, `python -m sandbox`).
+"""

@@ -1,12 +1,15 @@
 """The sandbox's WSGI application: the Tencent Meeting API with its real checks and faults.
 
-All state sits behind one lock; latency is served outside it so that slow calls overlap
-like they do against the real service.
+Order of the checks, as on the real service: required headers, credentials, timestamp,
+signature, replay (sandbox.auth), then the quota (every authenticated attempt counts), then
+faults, then the body and the business rules. All state sits behind one lock; injected
+latency is served outside it so that slow calls overlap as they do against the service.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import random
 import socket
@@ -16,20 +19,30 @@ import uuid
 from collections.abc import Callable, Iterable
 from email.utils import formatdate
 from typing import Any
-from zoneinfo import ZoneInfo
+from urllib.parse import quote
 
 from werkzeug.wrappers import Request, Response
 
-from sandbox.auth import ReplayMemory, SignedRequest, authenticate
-from sandbox.config import SandboxConfig
+from sandbox.auth import REQUIRED_HEADERS, ReplayMemory, SignedRequest, authenticate
+from sandbox.config import SandboxConfig, zone
 from sandbox.endpoints import Call, endpoint_of, handle, userid_of
-from sandbox.errors import BAD_JSON, Rejection, reject
-from sandbox.faults import Faults
-from sandbox.inspection import Ledger, handle_inspection
+from sandbox.errors import BAD_JSON, BAD_PARAMETER, Rejection, dumps, reject
+from sandbox.faults import Faults, Injected
+from sandbox.inspection import handle_inspection
+from sandbox.ledger import Ledger
 from sandbox.quota import QuotaCounters
 from sandbox.state import MeetingStore
 
 StartResponse = Callable[..., Any]
+# Set by sandbox.server's request handler: the header names as the client spelled them and
+# the request target exactly as its bytes came on the wire.
+RAW_HEADERS = "sandbox.raw_headers"
+RAW_TARGET = "sandbox.raw_target"
+# Set here once the request body has been read to its end: only then may the connection be
+# kept alive for the next request.
+BODY_READ = "sandbox.body_read"
+# Set here when the answer must be lost: the server cuts the connection instead of writing.
+DROP_CONNECTION = "sandbox.drop_connection"
 
 
 class SandboxApp:
@@ -37,115 +50,141 @@ class SandboxApp:
         self.config = config
         self._clock = clock
         self.lock = threading.RLock()
+        self._traces = itertools.count(1)
+        self._trace_prefix = uuid.uuid4().hex[:20]
+        self._date = (-1, "")
         self.reset()
 
     def reset(self) -> None:
+        """Forget every meeting, request, replay, quota count and run-time fault setting."""
         with self.lock:
-            self.rng = random.Random(self.config.seed)
-            self.meetings = MeetingStore(random.Random(self.rng.random()))
+            seed = random.Random(self.config.seed)
+            self.meetings = MeetingStore(random.Random(seed.getrandbits(64)))
+            self.fault_rng = random.Random(seed.getrandbits(64))
             self.replays = ReplayMemory()
-            self.quota = QuotaCounters(self.config.quotas, ZoneInfo(self.config.quota_tz))
+            self.quota = QuotaCounters(self.config.quotas, zone(self.config.quota_tz))
             self.faults = Faults(
                 fail_rate=self.config.fail_rate,
                 drop_response_rate=self.config.drop_response_rate,
                 latency_ms=self.config.latency_ms,
                 clock_offset_seconds=self.config.clock_offset_seconds,
             )
-            self.ledger = Ledger()
+            self.ledger = Ledger(limit=self.config.request_log_limit)
             self.advanced = 0.0
 
     def now(self) -> float:
         """The sandbox's clock: the host's, shifted by the clock fault and any advance."""
         return self._clock() + self.faults.clock_offset_seconds + self.advanced
 
+    def advance_clock(self, seconds: float) -> float:
+        with self.lock:
+            self.advanced += float(seconds)
+            return self.now()
+
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
+        body = request.get_data()
+        environ[BODY_READ] = True
         if request.path.startswith("/_sandbox/"):
             response = handle_inspection(self, request)
+            self._stamp(response, self.now())
         else:
-            response = self._api(request, environ)
+            response = self._api(request, environ, body)
         return response(environ, start_response)
 
-    def _api(self, request: Request, environ: dict[str, Any]) -> Response:
+    def _api(self, request: Request, environ: dict[str, Any], body: bytes) -> Response:
         latency = self.faults.latency_ms
         if latency > 0:
             time.sleep(latency / 1000)
-        body = request.get_data(cache=False)
         endpoint = endpoint_of(request.method, request.path)
+        signed = _signed(request, environ, body)
+        doc, bad_body = _json_body(body, request.method)
+        call = Call(request.method, request.path, request.args.to_dict(), doc)
+        fault: Injected | None = None
         with self.lock:
             now = self.now()
-            call = Call(request.method, request.path, dict(request.args), {})
             try:
-                authenticate(_signed(request, environ, body), self.config, now, self.replays)
-                call = Call(call.method, call.path, call.query, _json_body(body, request.method))
-                rejection = self.quota.count(now)
-                if rejection is not None:
-                    raise rejection
-                fault = self.faults.next_for(endpoint, self.rng)
+                authenticate(signed, self.config, now, self.replays)
+                over_quota = self.quota.count(now)
+                if over_quota is not None:
+                    raise over_quota
+                fault = self.faults.next_for(endpoint, self.fault_rng)
                 if fault is not None and fault.action == "fail":
                     self.ledger.record(now, endpoint, 500, None, userid_of(call), "fail")
                     return self._reply(500, b"", now)
                 if fault is not None and fault.action == "error":
                     raise Rejection(fault.error_code, fault.message, fault.http_status)
+                if bad_body is not None:
+                    raise bad_body
                 payload = handle(endpoint, call, self.meetings, self.config, now)
+                status, content, code, message = 200, _content(payload), None, None
             except Rejection as rejection:
-                self.ledger.record(
-                    now,
-                    endpoint,
-                    rejection.http_status,
-                    rejection.error_code,
-                    userid_of(call),
-                    message=rejection.message,
-                )
-                return self._reply(rejection.http_status, _error_body(rejection), now)
-            if fault is not None and fault.action == "drop":
-                self.ledger.record(now, endpoint, None, None, userid_of(call), "drop")
-                _cut_connection(environ)
-                return self._reply(200, b"", now)
-            self.ledger.record(now, endpoint, 200, None, userid_of(call))
-        content = b"" if payload is None else _dumps(payload)
-        return self._reply(200, content, now)
+                status, content = rejection.http_status, rejection.body()
+                code, message = rejection.error_code, rejection.message
+            dropped = fault is not None and fault.action == "drop"
+            self.ledger.record(
+                now,
+                endpoint,
+                None if dropped else status,
+                code,
+                userid_of(call),
+                fault.action if fault is not None else None,
+                message,
+            )
+        if dropped:
+            # Whatever was done stays done; the client just never hears of it.
+            environ[DROP_CONNECTION] = True
+            if RAW_HEADERS not in environ:
+                _cut_connection(environ)  # under another server: cut the socket from here
+        return self._reply(status, content, now)
 
     def _reply(self, status: int, content: bytes, now: float) -> Response:
         response = Response(content, status=status, content_type="application/json")
-        response.headers["X-TC-Trace"] = uuid.UUID(int=self.rng.getrandbits(128)).hex
-        response.headers["Date"] = formatdate(now, usegmt=True)
+        self._stamp(response, now)
         return response
+
+    def _stamp(self, response: Response, now: float) -> None:
+        """Every answer carries a trace id and the sandbox clock's `Date` (clock faults and
+        advances included): clients learn the server's time from it after a 190300."""
+        response.headers["X-TC-Trace"] = f"{self._trace_prefix}{next(self._traces):012x}"
+        second, text = self._date
+        if second != int(now):  # formatting a date costs more than the rest of a reply
+            second, text = int(now), formatdate(int(now), usegmt=True)
+            self._date = (second, text)
+        response.headers["Date"] = text
 
 
 def _signed(request: Request, environ: dict[str, Any], body: bytes) -> SignedRequest:
-    raw = environ.get("sandbox.raw_headers")
-    # Under the sandbox's own server the header names arrive with their case; under another
-    # WSGI server only the normalised names exist and case cannot be checked.
-    headers = dict(raw) if raw is not None else dict(request.headers.items())
-    target = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    raw = environ.get(RAW_HEADERS)
+    if raw is not None:
+        headers = dict(raw)  # the sandbox's own server: names with the case they were sent
+    else:
+        # Another WSGI server only gives normalised names: case cannot be checked there.
+        known = (*REQUIRED_HEADERS, "SdkId")
+        headers = {name: request.headers[name] for name in known if name in request.headers}
+    # The target as sent: ours, else what gunicorn/uWSGI/werkzeug pass, else rebuilt.
+    target = environ.get(RAW_TARGET) or environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if not target:
         query = environ.get("QUERY_STRING", "")
-        target = request.path + (f"?{query}" if query else "")
+        target = quote(request.path, safe="/@:!$&'()*+,;=-._~") + (f"?{query}" if query else "")
     return SignedRequest(request.method, str(target), body, headers)
 
 
-def _json_body(body: bytes, method: str) -> dict[str, Any]:
+def _json_body(body: bytes, method: str) -> tuple[dict[str, Any], Rejection | None]:
+    """The body as a JSON object, or {} and the rejection it earns once it is looked at."""
     if method == "GET" or not body.strip():
-        return {}
+        return {}, None
     try:
         doc = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise reject(BAD_JSON, "JSON parse error") from None
+        return {}, reject(BAD_JSON, "JSON parse error")
     if not isinstance(doc, dict):
-        raise reject(BAD_JSON, "the body must be a JSON object")
-    return doc
+        return {}, reject(BAD_PARAMETER, "the body must be a JSON object")
+    return doc, None
 
 
-def _error_body(rejection: Rejection) -> bytes:
-    info: dict[str, Any] = {"error_code": rejection.error_code, "message": rejection.message}
-    if rejection.new_error_code is not None:
-        info["new_error_code"] = rejection.new_error_code
-    return _dumps({"error_info": info})
-
-
-def _dumps(doc: object) -> bytes:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def _content(payload: dict[str, Any] | None) -> bytes:
+    return b"" if payload is None else dumps(payload)
 
 
 def _cut_connection(environ: dict[str, Any]) -> None:

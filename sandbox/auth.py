@@ -1,8 +1,9 @@
-"""AK/SK request checks, in the real service's order: headers, credentials, timestamp,
-signature, replay. Pure apart from the replay memory, which the caller owns."""
+"""AK/SK request checks, in the real service's order: required headers, credentials,
+timestamp, signature, replay. Pure apart from the replay memory, which the caller owns."""
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -31,20 +32,28 @@ class SignedRequest:
 
 @dataclass
 class ReplayMemory:
-    """(key, timestamp, nonce) triples seen in the last five minutes."""
+    """(key, timestamp, nonce) triples seen in the last five minutes.
+
+    Entries expire in arrival order, so forgetting them costs O(1) per request; a clock
+    moved backwards at run time only makes an entry live a little longer.
+    """
 
     seen: dict[tuple[str, str, str], float] = field(default_factory=dict)
-    _next_prune: float = 0.0
+    _order: deque[tuple[float, tuple[str, str, str]]] = field(default_factory=deque)
 
     def check_and_remember(self, triple: tuple[str, str, str], now: float) -> bool:
         """True when the triple is fresh (and remembers it); False for a replay."""
-        if now >= self._next_prune:
-            self.seen = {k: t for k, t in self.seen.items() if t > now}
-            self._next_prune = now + 30
-        expires = self.seen.get(triple)
-        if expires is not None and expires > now:
+        order, seen = self._order, self.seen
+        while order and order[0][0] <= now:
+            expires, old = order.popleft()
+            if seen.get(old) == expires:
+                del seen[old]
+        previous = seen.get(triple)
+        if previous is not None and previous > now:
             return False
-        self.seen[triple] = now + REPLAY_WINDOW_SECONDS
+        expires = now + REPLAY_WINDOW_SECONDS
+        seen[triple] = expires
+        order.append((expires, triple))
         return True
 
 
@@ -58,12 +67,15 @@ def authenticate(
         raise reject(MISSING_HEADER, f"missing required header(s): {', '.join(missing)}")
     if headers["AppId"] != config.app_id or headers["X-TC-Key"] != config.secret_id:
         raise reject(UNKNOWN_CREDENTIAL, "unauthenticated secret: check AppId and X-TC-Key")
+    # The official SDK always sends SdkId, empty when the app has none: empty means absent.
     sdk_id = headers.get("SdkId", "")
     if sdk_id and sdk_id != config.sdk_id:
         raise reject(UNKNOWN_CREDENTIAL, "unauthenticated secret: SdkId was not assigned")
     timestamp, nonce = headers["X-TC-Timestamp"], headers["X-TC-Nonce"]
-    if not timestamp.isdigit() or not nonce.isdigit():
-        raise reject(MISSING_HEADER, "X-TC-Timestamp and X-TC-Nonce must be decimal integers")
+    if not (timestamp.isascii() and timestamp.isdigit()):
+        raise reject(STALE_TIMESTAMP, "X-TC-Timestamp must be Unix seconds")
+    if not (nonce.isascii() and nonce.isdigit()):
+        raise reject(MISSING_HEADER, "X-TC-Nonce must be a positive decimal integer")
     if abs(now - int(timestamp)) > TIMESTAMP_TOLERANCE_SECONDS:
         raise reject(STALE_TIMESTAMP, "X-TC-Timestamp differs from server time by over 5 min")
     expected = sign(
@@ -77,7 +89,8 @@ def authenticate(
     )
     if not signature_matches(expected, headers["X-TC-Signature"]):
         raise reject(BAD_SIGNATURE, "Signature failed!")
-    # The signature covers the nonce as sent; a different spelling of the same number
-    # (leading zeros) would be a different signature, so the raw text is the key.
-    if not replays.check_and_remember((headers["X-TC-Key"], timestamp, nonce), now):
+    # sign() writes the numbers in canonical decimal, so "042" verifies only as 42; the
+    # replay key uses the same canonical text, so "042" cannot dodge a replay of "42".
+    canonical = (headers["X-TC-Key"], str(int(timestamp)), str(int(nonce)))
+    if not replays.check_and_remember(canonical, now):
         raise reject(REPLAY, "request replayed: timestamp and nonce already used")

@@ -9,6 +9,9 @@ import threading
 from types import FrameType
 
 from sandbox.config import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    DEFAULT_QUOTA_TZ,
     DEFAULT_SENSITIVE_WORDS,
     DEMO_APP_ID,
     DEMO_SECRET_ID,
@@ -20,8 +23,8 @@ from sandbox.server import SandboxServer
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
+    parser.add_argument("--host", default=DEFAULT_HOST, help="address to listen on")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (0: a free one)")
     parser.add_argument("--app-id", default=DEMO_APP_ID, help="the AppId it accepts")
     parser.add_argument("--sdk-id", default=None, help="the SdkId it assigned (default: none)")
     parser.add_argument("--secret-id", default=DEMO_SECRET_ID, help="the SecretId it accepts")
@@ -36,7 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a call limit, e.g. 300/60s or 200000/1d (repeatable); periods under a day "
         "answer 190310, a day or more 190311, unless :CODE says otherwise",
     )
-    parser.add_argument("--quota-tz", default="Asia/Shanghai", help="time zone of day windows")
+    parser.add_argument(
+        "--quota-tz", default=DEFAULT_QUOTA_TZ, help="time zone of day and month windows"
+    )
     parser.add_argument(
         "--user",
         action="append",
@@ -61,6 +66,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--clock-offset-seconds", type=float, default=0.0, help="shift of the sandbox's clock"
     )
     parser.add_argument("--seed", type=int, default=None, help="seed of ids and faults")
+    parser.add_argument(
+        "--empty-cancel-body",
+        action="store_true",
+        help="answer a cancel with an empty body, as documented (default: {}, which the "
+        "official SDK needs)",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> SandboxConfig:
@@ -78,27 +89,41 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         latency_ms=args.latency_ms,
         clock_offset_seconds=args.clock_offset_seconds,
         seed=args.seed,
+        empty_cancel_body=args.empty_cancel_body,
     )
 
 
 def run(args: argparse.Namespace) -> int:
+    """Serve until SIGTERM or SIGINT; one line on stdout says where. Exit 0 after a signal,
+    2 for invalid flags, 1 when the address cannot be bound."""
     try:
         config = config_from_args(args)
     except ValueError as exc:
         print(f"meeting-sync sandbox: {exc}", file=sys.stderr)
         return 2
-    server = SandboxServer(config, host=args.host, port=args.port)
+    try:
+        server = SandboxServer(config, host=args.host, port=args.port)
+    except OSError as exc:
+        print(
+            f"meeting-sync sandbox: cannot listen on {args.host}:{args.port}: {exc}",
+            file=sys.stderr,
+        )
+        return 1
     stopping = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stopping.set()
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    server.start()
-    print(f"sandbox listening on {server.base_url}", flush=True)
-    stopping.wait()
-    server.stop()
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        server.start()
+        print(f"sandbox listening on {server.base_url}", flush=True)
+        while not stopping.wait(0.5):
+            pass
+    finally:
+        server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0
 
 

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from worker.rates import Rate, parse_rate
+from worker.wemeet.signing import Credentials
 
 # Documented demo credentials: anyone may use them against a local sandbox, nowhere else.
 DEMO_APP_ID = "200000001"
 DEMO_SECRET_ID = "demo-secret-id"
 DEMO_SECRET_KEY = "demo-secret-key"
+DEMO_CREDENTIALS = Credentials(
+    app_id=DEMO_APP_ID, secret_id=DEMO_SECRET_ID, secret_key=DEMO_SECRET_KEY, sdk_id=None
+)
 DEFAULT_SENSITIVE_WORDS = ("敏感词",)
+DEFAULT_QUOTA_TZ = "Asia/Shanghai"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
 
 # The real service's windows for timestamps and replays (spec §1).
 TIMESTAMP_TOLERANCE_SECONDS = 300
@@ -22,6 +30,8 @@ DAY_WINDOW_CODE = 190311
 
 @dataclass(frozen=True)
 class SandboxConfig:
+    """Everything a sandbox is started with. Faults can also change at run time."""
+
     app_id: str = DEMO_APP_ID
     sdk_id: str | None = None  # None: the app was never assigned one
     secret_id: str = DEMO_SECRET_ID
@@ -30,24 +40,60 @@ class SandboxConfig:
     users: tuple[str, ...] | None = None
     sensitive_words: tuple[str, ...] = DEFAULT_SENSITIVE_WORDS
     quotas: tuple[Rate, ...] = ()
-    quota_tz: str = "Asia/Shanghai"
+    quota_tz: str = DEFAULT_QUOTA_TZ
     fail_rate: float = 0.0
     drop_response_rate: float = 0.0
     latency_ms: float = 0.0
     clock_offset_seconds: float = 0.0
     seed: int | None = None
+    # The documented cancel answer is an empty 200; the official SDK parses every answer as
+    # JSON and fails on an empty one, so "{}" is the default and this restores the letter.
+    empty_cancel_body: bool = False
+    # The request log keeps the most recent entries; the counters in stats stay exact.
+    request_log_limit: int = 200_000
 
     def __post_init__(self) -> None:
         for name in ("fail_rate", "drop_response_rate"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
+        if self.fail_rate + self.drop_response_rate > 1.0:
+            raise ValueError("fail_rate + drop_response_rate must not exceed 1")
         if self.latency_ms < 0:
             raise ValueError("latency_ms must not be negative")
+        if self.request_log_limit < 1:
+            raise ValueError("request_log_limit must be at least 1")
+        if not self.app_id or not self.secret_id or not self.secret_key:
+            raise ValueError("app_id, secret_id and secret_key must not be empty")
+        zone(self.quota_tz)
+        # Tuples keep the value hashable and immutable even when lists were passed.
+        object.__setattr__(self, "quotas", tuple(self.quotas))
+        object.__setattr__(self, "sensitive_words", tuple(self.sensitive_words))
+        if self.users is not None:
+            object.__setattr__(self, "users", tuple(self.users))
+
+    @property
+    def credentials(self) -> Credentials:
+        """What a client needs to call this sandbox."""
+        return Credentials(
+            app_id=self.app_id,
+            secret_id=self.secret_id,
+            secret_key=self.secret_key,
+            sdk_id=self.sdk_id,
+        )
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone ``name``; a ValueError (not a KeyError) when it does not exist."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}") from None
 
 
 def quota_code(rate: Rate) -> int:
-    """The error the real service answers when ``rate`` is exceeded."""
+    """The error the real service answers when ``rate`` is exceeded: 190310 for windows
+    shorter than a day, 190311 for a day or longer, unless the rate names its own code."""
     if rate.code is not None:
         return rate.code
     return DAY_WINDOW_CODE if rate.period.approx_seconds >= DAY_SECONDS else MINUTE_WINDOW_CODE

@@ -21,12 +21,15 @@ from sandbox.validate import (
     check_optional,
     check_subject,
     check_times,
+    int_field,
+    require_int,
     require_user,
     unix_seconds,
 )
 
 MEETING_PATH = re.compile(r"^/v1/meetings/([^/]+)$")
 CANCEL_PATH = re.compile(r"^/v1/meetings/([^/]+)/cancel$")
+ENDPOINTS = ("create", "update", "cancel", "get", "list")
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Call:
 
 
 def endpoint_of(method: str, path: str) -> str:
+    """The operation a request asks for: one of ENDPOINTS, or "unsupported"."""
     if path == "/v1/meetings":
         return {"POST": "create", "GET": "list"}.get(method, "unsupported")
     if MEETING_PATH.match(path):
@@ -48,6 +52,7 @@ def endpoint_of(method: str, path: str) -> str:
 
 
 def userid_of(call: Call) -> str | None:
+    """The user a call acts for (newer SDKs send operator_id in queries)."""
     value = call.body.get("userid") or call.query.get("userid") or call.query.get("operator_id")
     return value if isinstance(value, str) else None
 
@@ -62,13 +67,13 @@ def handle(
         return _update(_path_id(MEETING_PATH, call.path), call.body, store, config, now)
     if endpoint == "cancel":
         _cancel(_path_id(CANCEL_PATH, call.path), call.body, store, config, now)
-        # Clients must take an empty 200 as success; the official SDK parses the body as
-        # JSON, so an empty object is what keeps both working.
-        return {}
+        # The documented answer is an empty 200; the official SDK parses every answer as
+        # JSON, so "{}" is what keeps both it and a literal client working.
+        return None if config.empty_cancel_body else {}
     if endpoint == "get":
-        return _get(_path_id(MEETING_PATH, call.path), call.query, store, config, now)
+        return _get(_path_id(MEETING_PATH, call.path), call, store, config, now)
     if endpoint == "list":
-        return _list(call.query, store, config, now)
+        return _list(call, store, config, now)
     raise reject(UNSUPPORTED, "unsupported API request")
 
 
@@ -83,11 +88,22 @@ def _create(
 ) -> dict[str, Any]:
     creator = require_user(body.get("userid"), config.users)
     start, end = check_create(body, config.sensitive_words)
-    meeting = store.create(creator, start, end, body, now)
+    meeting = store.create(creator, start, end, _kept(body), now)
     return {"meeting_number": 1, "meeting_info_list": [meeting.info(now)]}
 
 
+def _kept(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields the sandbox keeps, integers as integers however they were sent."""
+    kept = {k: body[k] for k in KEPT_FIELDS if k in body}
+    for name in ("type", "meeting_type"):
+        if name in kept:
+            kept[name] = int_field(kept[name])
+    return kept
+
+
 def _owned(meeting_id: str, userid: Any, store: MeetingStore, config: SandboxConfig) -> Meeting:
+    """The live meeting ``userid`` may change: 9003 when absent or cancelled, 9102 when
+    someone else created it."""
     user = require_user(userid, config.users)
     meeting = store.by_id.get(meeting_id)
     if meeting is None or meeting.cancelled:
@@ -105,28 +121,28 @@ def _update(
     now: float,
 ) -> dict[str, Any]:
     meeting = _owned(meeting_id, body.get("userid"), store, config)
-    if not isinstance(body.get("instanceid"), int):
-        raise reject(BAD_PARAMETER, "instanceid is required")
+    require_int(body, "instanceid")
     if "subject" in body:
         check_subject(body["subject"], config.sensitive_words)
     start = unix_seconds(body["start_time"], "start_time") if "start_time" in body else None
     end = unix_seconds(body["end_time"], "end_time") if "end_time" in body else None
-    check_times(start or meeting.start_time, end or meeting.end_time)
-    check_optional(body)
-    meeting.start_time = start or meeting.start_time
-    meeting.end_time = end or meeting.end_time
-    meeting.fields.update({k: body[k] for k in KEPT_FIELDS if k in body})
-    if "meeting_type" not in body:
+    start = meeting.start_time if start is None else start
+    end = meeting.end_time if end is None else end
+    check_times(start, end)
+    check_optional(body, stored_rule=meeting.fields.get("recurring_rule"))
+    meeting.start_time, meeting.end_time = start, end
+    meeting.fields.update(_kept(body))
+    if int_field(body.get("meeting_type", 0)) == 0:
         # The real service turns a recurring meeting into a normal one when an update
         # leaves meeting_type out (spec §3).
         meeting.fields["meeting_type"] = 0
+        meeting.fields.pop("recurring_rule", None)
     meeting.updates += 1
     meeting.updated_at = now
-    info = meeting.info(now)
     return {
         "meeting_number": 1,
         "meeting_info_list": [
-            {"meeting_id": info["meeting_id"], "meeting_code": info["meeting_code"]}
+            {"meeting_id": meeting.meeting_id, "meeting_code": meeting.meeting_code}
         ],
     }
 
@@ -139,32 +155,25 @@ def _cancel(
     now: float,
 ) -> None:
     meeting = _owned(meeting_id, body.get("userid"), store, config)
-    if not isinstance(body.get("reason_code"), int):
-        raise reject(BAD_PARAMETER, "reason_code is required")
+    require_int(body, "reason_code")
     meeting.cancelled = True
-    meeting.updated_at = now
+    meeting.updated_at = meeting.cancelled_at = now
 
 
 def _get(
-    meeting_id: str,
-    query: Mapping[str, str],
-    store: MeetingStore,
-    config: SandboxConfig,
-    now: float,
+    meeting_id: str, call: Call, store: MeetingStore, config: SandboxConfig, now: float
 ) -> dict[str, Any]:
-    require_user(query.get("userid") or query.get("operator_id"), config.users)
+    require_user(userid_of(call), config.users)
     meeting = store.by_id.get(meeting_id)
     if meeting is None:
         raise reject(MEETING_NOT_FOUND, "MEETING NOT EXIST")
     return {"meeting_number": 1, "meeting_info_list": [meeting.info(now)]}
 
 
-def _list(
-    query: Mapping[str, str], store: MeetingStore, config: SandboxConfig, now: float
-) -> dict[str, Any]:
-    userid = require_user(query.get("userid"), config.users)
-    pos = _optional_int(query.get("pos"), "pos")
-    cursory = _optional_int(query.get("cursory"), "cursory")
+def _list(call: Call, store: MeetingStore, config: SandboxConfig, now: float) -> dict[str, Any]:
+    userid = require_user(userid_of(call), config.users)
+    pos = _optional_int(call.query.get("pos"), "pos")
+    cursory = _optional_int(call.query.get("cursory"), "cursory")
     page, remaining = store.page(userid, now, pos, cursory)
     last = page[-1] if page else None
     return {
@@ -172,13 +181,13 @@ def _list(
         "meeting_info_list": [m.info(now) for m in page],
         "remaining": remaining,
         "next_pos": last.start_time if last else 0,
-        "next_cursory": last.seq if last else 0,
+        "next_cursory": last.cursor if last else 0,
     }
 
 
 def _optional_int(value: str | None, name: str) -> int | None:
     if value is None or value == "":
         return None
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise reject(BAD_PARAMETER, f"{name} must be a non-negative integer")
     return int(value)

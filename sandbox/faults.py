@@ -1,4 +1,10 @@
-"""Injected faults: random ones by rate, and a queue of exact ones for deterministic tests."""
+"""Injected faults: random ones by rate (seeded), and a queue of exact ones for tests.
+
+- fail: HTTP 500 with no body; nothing is done.
+- drop: the operation is carried out, then the connection is cut before any byte of the
+  answer, so the client cannot know what happened (a lost create).
+- error: the given error code, message and HTTP status; nothing is done.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sandbox.endpoints import ENDPOINTS
+from sandbox.errors import http_status_of
+
 ACTIONS = ("fail", "drop", "error")
+SETTINGS = ("fail_rate", "drop_response_rate", "latency_ms", "clock_offset_seconds", "inject")
 
 
 @dataclass(frozen=True)
@@ -22,18 +32,25 @@ class Injected:
 
     @classmethod
     def from_json(cls, item: Mapping[str, Any]) -> Injected:
+        if not isinstance(item, Mapping):
+            raise ValueError("each injected fault must be an object")
+        unknown = set(item) - {"action", "endpoint", "error_code", "http_status", "message"}
+        if unknown:
+            raise ValueError(f"unknown keys in an injected fault: {sorted(unknown)}")
         action = item.get("action")
         if action not in ACTIONS:
             raise ValueError(f"inject action must be one of {ACTIONS}, got {action!r}")
-        if action == "error" and not isinstance(item.get("error_code"), int):
+        endpoint = item.get("endpoint")
+        if endpoint is not None and endpoint not in ENDPOINTS:
+            raise ValueError(f"inject endpoint must be one of {ENDPOINTS}, got {endpoint!r}")
+        code = item.get("error_code")
+        if action == "error" and (not isinstance(code, int) or isinstance(code, bool)):
             raise ValueError("an injected error needs an integer error_code")
-        return cls(
-            action=action,
-            endpoint=item.get("endpoint"),
-            error_code=int(item.get("error_code", 0)),
-            http_status=int(item.get("http_status", 400)),
-            message=str(item.get("message", "injected error")),
-        )
+        code = int(code or 0)
+        status = item.get("http_status", http_status_of(code))
+        if not isinstance(status, int) or not 400 <= status <= 599:
+            raise ValueError("an injected error's http_status must be 400..599")
+        return cls(action, endpoint, code, status, str(item.get("message", "injected error")))
 
 
 @dataclass
@@ -45,23 +62,33 @@ class Faults:
     queue: list[Injected] = field(default_factory=list)
 
     def update(self, settings: Mapping[str, Any]) -> None:
-        for name in ("fail_rate", "drop_response_rate"):
-            if name in settings:
-                value = float(settings[name])
-                if not 0.0 <= value <= 1.0:
-                    raise ValueError(f"{name} must be between 0 and 1")
-                setattr(self, name, value)
-        for name in ("latency_ms", "clock_offset_seconds"):
-            if name in settings:
-                setattr(self, name, float(settings[name]))
-        for item in settings.get("inject", []):
-            self.queue.append(Injected.from_json(item))
+        """Apply run-time settings (all checked before any is applied); ``inject`` appends
+        to the queue."""
+        unknown = set(settings) - set(SETTINGS)
+        if unknown:
+            raise ValueError(f"unknown fault settings {sorted(unknown)}; known: {SETTINGS}")
+        values = {k: float(settings[k]) for k in SETTINGS[:4] if k in settings}
+        fail = values.get("fail_rate", self.fail_rate)
+        drop = values.get("drop_response_rate", self.drop_response_rate)
+        if not (0.0 <= fail <= 1.0 and 0.0 <= drop <= 1.0 and fail + drop <= 1.0):
+            raise ValueError("fail_rate and drop_response_rate must be in 0..1, summing to <= 1")
+        if values.get("latency_ms", 0.0) < 0:
+            raise ValueError("latency_ms must not be negative")
+        injected = settings.get("inject") or []
+        if not isinstance(injected, list):
+            raise ValueError("inject must be a list of faults")
+        queued = [Injected.from_json(item) for item in injected]
+        for name, value in values.items():
+            setattr(self, name, value)
+        self.queue.extend(queued)
 
     def next_for(self, endpoint: str, rng: random.Random) -> Injected | None:
         """The fault this request suffers, if any (queued faults first, then random ones)."""
         for index, injected in enumerate(self.queue):
             if injected.endpoint in (None, endpoint):
                 return self.queue.pop(index)
+        if self.fail_rate <= 0 and self.drop_response_rate <= 0:
+            return None  # no roll: the seeded sequence is spent only while faults are on
         roll = rng.random()
         if roll < self.fail_rate:
             return Injected("fail", endpoint)
@@ -75,5 +102,8 @@ class Faults:
             "drop_response_rate": self.drop_response_rate,
             "latency_ms": self.latency_ms,
             "clock_offset_seconds": self.clock_offset_seconds,
-            "queued": len(self.queue),
+            "queued": [
+                {"action": q.action, "endpoint": q.endpoint, "error_code": q.error_code}
+                for q in self.queue
+            ],
         }

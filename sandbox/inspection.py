@@ -1,80 +1,48 @@
-"""What the sandbox saw and holds, for tests and benchmarks: the /_sandbox/ API.
+"""What the sandbox saw and holds, for tests, benchmarks and demos: the /_sandbox/ API.
 
-Inspection requests are not signed and never count against a quota.
+Inspection requests are not signed, never count against a quota and are not logged.
+
+    GET  /_sandbox/meetings          every meeting ever created, with its state
+    GET  /_sandbox/stats             requests by endpoint, error code and status; totals
+    GET  /_sandbox/requests[?since=N] the request log (sandbox time, endpoint, status, ...)
+    GET  /_sandbox/faults            the fault settings and the queue
+    GET  /_sandbox/quota             each quota's current window and use
+    GET  /_sandbox/clock             the sandbox's time
+    POST /_sandbox/reset             forget everything (back to the start-up settings)
+    POST /_sandbox/faults            {"fail_rate", "drop_response_rate", "latency_ms",
+                                      "clock_offset_seconds", "inject": [...]}
+    POST /_sandbox/clock             {"advance_seconds": N}
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
+
+from sandbox.errors import dumps
 
 if TYPE_CHECKING:
     from sandbox.app import SandboxApp
 
 
-@dataclass
-class Ledger:
-    """Every API request: counted by endpoint and error code, and logged in order."""
-
-    log: list[dict[str, Any]] = field(default_factory=list)
-    by_endpoint: dict[str, Counter[str]] = field(default_factory=dict)
-    by_error_code: Counter[str] = field(default_factory=Counter)
-    by_status: Counter[str] = field(default_factory=Counter)
-
-    def record(
-        self,
-        t: float,
-        endpoint: str,
-        http_status: int | None,
-        error_code: int | None,
-        userid: str | None,
-        fault: str | None = None,
-        message: str | None = None,
-    ) -> None:
-        outcome = fault or ("ok" if http_status == 200 else "error")
-        self.log.append(
-            {
-                "t": t,
-                "endpoint": endpoint,
-                "http_status": http_status,
-                "error_code": error_code,
-                "userid": userid,
-                "outcome": outcome,
-                "message": message,
-            }
-        )
-        counts = self.by_endpoint.setdefault(endpoint, Counter())
-        counts["total"] += 1
-        counts[outcome] += 1
-        if error_code is not None:
-            self.by_error_code[str(error_code)] += 1
-        self.by_status["dropped" if http_status is None else str(http_status)] += 1
-
-    def stats(self) -> dict[str, Any]:
-        return {
-            "total": len(self.log),
-            "by_endpoint": {k: dict(v) for k, v in sorted(self.by_endpoint.items())},
-            "by_error_code": dict(self.by_error_code),
-            "by_status": dict(self.by_status),
-        }
-
-
 def meetings_view(app: SandboxApp) -> list[dict[str, Any]]:
+    """Every meeting ever created, in creation order, with times as integers."""
     now = app.now()
     out = []
-    for m in sorted(app.meetings.by_id.values(), key=lambda m: m.seq):
+    for m in app.meetings.all():
         item = m.info(now)
         item.update(
             start_time=m.start_time,
             end_time=m.end_time,
             userid=m.creator,
+            creator=m.creator,
             state=m.state(now),
+            cancelled=m.cancelled,
             created_at=m.created_at,
             updated_at=m.updated_at,
+            cancelled_at=m.cancelled_at,
             updates=m.updates,
         )
         out.append(item)
@@ -94,23 +62,35 @@ def handle_inspection(app: SandboxApp, request: Request) -> Response:
 
 
 def _route(app: SandboxApp, route: tuple[str, str], request: Request) -> Any:
-    if route == ("GET", "meetings"):
-        return meetings_view(app)
-    if route == ("GET", "stats"):
-        return app.ledger.stats()
-    if route == ("GET", "requests"):
-        return app.ledger.log
-    if route == ("GET", "faults"):
-        return app.faults.as_dict()
-    if route == ("POST", "reset"):
+    method, name = route
+    if method == "GET":
+        return _get(app, name, request)
+    if method != "POST":
+        return None
+    if name == "reset":
         app.reset()
         return {"reset": True}
-    if route == ("POST", "faults"):
+    if name == "faults":
         app.faults.update(_body(request))
         return app.faults.as_dict()
-    if route == ("POST", "clock"):
-        app.advanced += float(_body(request).get("advance_seconds", 0))
-        return {"now": app.now()}
+    if name == "clock":
+        return {"now": app.advance_clock(float(_body(request).get("advance_seconds", 0)))}
+    return None
+
+
+def _get(app: SandboxApp, name: str, request: Request) -> Any:
+    if name == "meetings":
+        return meetings_view(app)
+    if name == "stats":
+        return app.ledger.stats()
+    if name == "requests":
+        return app.ledger.entries(int(request.args.get("since", "0")))
+    if name == "faults":
+        return app.faults.as_dict()
+    if name == "quota":
+        return app.quota.usage(app.now())
+    if name == "clock":
+        return {"now": app.now(), "advanced_seconds": app.advanced}
     return None
 
 
@@ -122,6 +102,4 @@ def _body(request: Request) -> dict[str, Any]:
 
 
 def _json(doc: Any, status: int) -> Response:
-    return Response(
-        json.dumps(doc, ensure_ascii=False), status=status, content_type="application/json"
-    )
+    return Response(dumps(doc), status=status, content_type="application/json")

@@ -1,4 +1,5 @@
-"""The sandbox served over HTTP/1.1 with keep-alive, in a background thread."""
+"""The sandbox served over HTTP/1.1 with keep-alive from a background thread, and its
+in-process control API (the same data and actions as the /_sandbox/ HTTP API)."""
 
 from __future__ import annotations
 
@@ -6,39 +7,23 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
-from wsgiref.types import WSGIEnvironment
-
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from typing import Any, TypeVar, cast
 
 from sandbox.app import SandboxApp
 from sandbox.config import SandboxConfig
+from sandbox.handler import SandboxHTTPServer
 from sandbox.inspection import meetings_view
 from worker.wemeet.signing import Credentials
 
-
-class RawHeaderHandler(WSGIRequestHandler):
-    """Keeps the header names as the client spelled them: the real server is case-sensitive."""
-
-    protocol_version = "HTTP/1.1"
-
-    def make_environ(self) -> WSGIEnvironment:
-        environ = super().make_environ()
-        environ["sandbox.raw_headers"] = list(self.headers.items())
-        return environ
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """Quiet: the inspection API is the record of what was asked."""
-
-    def send_response(self, code: int, message: str | None = None) -> None:
-        """Like the base class, minus its `Date`: the app sends one from the sandbox clock
-        (with any clock fault), and two `Date` headers would make the answer ambiguous."""
-        self.log_request(code)
-        self.send_response_only(code, message)
-        self.send_header("Server", self.version_string())
+_T = TypeVar("_T")
 
 
 class SandboxServer:
+    """A sandbox on ``host:port`` (0: a free port), serving from a background thread.
+
+    The socket is bound on construction, so ``base_url`` is known before ``start()``.
+    """
+
     def __init__(
         self,
         config: SandboxConfig | None = None,
@@ -48,10 +33,9 @@ class SandboxServer:
     ) -> None:
         self.config = config or SandboxConfig()
         self.app = SandboxApp(self.config, clock)
-        self._server: BaseWSGIServer = make_server(
-            host, port, self.app, threaded=True, request_handler=RawHeaderHandler
-        )
+        self._server = SandboxHTTPServer(host, port, self.app)
         self._thread: threading.Thread | None = None
+        self._closed = False
 
     @property
     def base_url(self) -> str:
@@ -61,12 +45,16 @@ class SandboxServer:
 
     @property
     def credentials(self) -> Credentials:
-        c = self.config
-        return Credentials(
-            app_id=c.app_id, secret_id=c.secret_id, secret_key=c.secret_key, sdk_id=c.sdk_id
-        )
+        return self.config.credentials
+
+    @property
+    def connections_opened(self) -> int:
+        """TCP connections accepted so far (keep-alive reuses one for many requests)."""
+        return self._server.connections_opened
 
     def start(self) -> SandboxServer:
+        if self._closed:
+            raise RuntimeError("a stopped sandbox cannot start again")
         if self._thread is None:
             # A short poll interval makes stop() quick; the cost is a few idle wake-ups.
             self._thread = threading.Thread(
@@ -76,14 +64,19 @@ class SandboxServer:
         return self
 
     def stop(self) -> None:
+        """Stop accepting, end open connections and release the port. Idempotent."""
         if self._thread is not None:
             self._server.shutdown()
             self._thread.join()
             self._thread = None
-        self._server.server_close()
+        if not self._closed:
+            self._closed = True
+            self._server.close_connections()
+            self._server.server_close()
 
     def serve_forever(self) -> None:
-        self._server.serve_forever()
+        """Serve in the calling thread until stop() is called from another one."""
+        self._server.serve_forever(0.05)
 
     def __enter__(self) -> SandboxServer:
         return self.start()
@@ -91,27 +84,36 @@ class SandboxServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    # -- in-process inspection (the same data as the /_sandbox/ API) ---------------------
+    # -- in-process control (the same data and actions as the /_sandbox/ API) -------------
 
     def meetings(self) -> list[dict[str, Any]]:
         with self.app.lock:
-            return json.loads(json.dumps(meetings_view(self.app)))  # type: ignore[no-any-return]
+            return _copy(meetings_view(self.app))
 
     def stats(self) -> dict[str, Any]:
         with self.app.lock:
-            return json.loads(json.dumps(self.app.ledger.stats()))  # type: ignore[no-any-return]
+            return _copy(self.app.ledger.stats())
 
-    def requests_log(self) -> list[dict[str, Any]]:
+    def requests_log(self, since: int = 0) -> list[dict[str, Any]]:
         with self.app.lock:
-            return [dict(entry) for entry in self.app.ledger.log]
+            return self.app.ledger.entries(since)
 
     def reset(self) -> None:
         self.app.reset()
 
     def set_faults(self, **settings: Any) -> None:
+        """fail_rate, drop_response_rate, latency_ms, clock_offset_seconds, inject=[...]."""
         with self.app.lock:
             self.app.faults.update(settings)
 
-    def advance_clock(self, seconds: float) -> None:
-        with self.app.lock:
-            self.app.advanced += seconds
+    def advance_clock(self, seconds: float) -> float:
+        """Move the sandbox's clock forward (or back); returns the new sandbox time."""
+        return self.app.advance_clock(seconds)
+
+    def now(self) -> float:
+        return self.app.now()
+
+
+def _copy(doc: _T) -> _T:
+    """A deep, JSON-shaped copy: callers can keep it while the sandbox moves on."""
+    return cast(_T, json.loads(json.dumps(doc)))

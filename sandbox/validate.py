@@ -22,9 +22,28 @@ def require_user(userid: Any, users: tuple[str, ...] | None) -> str:
     return userid
 
 
+def int_field(value: Any) -> int | None:
+    """An integer field as the service takes it: a JSON number or a decimal string (the
+    official examples send ``"instanceid": "1"``); None for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
+
+
+def require_int(body: Mapping[str, Any], name: str, allowed: tuple[int, ...] = ()) -> int:
+    value = int_field(body.get(name))
+    if value is None or (allowed and value not in allowed):
+        choice = f" ({' or '.join(map(str, allowed))})" if allowed else ""
+        raise reject(BAD_PARAMETER, f"{name} is required as an integer{choice}")
+    return value
+
+
 def unix_seconds(value: Any, name: str) -> int:
+    """Times travel as decimal strings of Unix seconds; bare integers are taken too."""
     text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
         raise reject(BAD_PARAMETER, f"{name} must be Unix seconds")
     return int(text)
 
@@ -39,7 +58,9 @@ def check_subject(subject: Any, sensitive_words: tuple[str, ...]) -> str:
     return subject
 
 
-def check_optional(body: Mapping[str, Any]) -> None:
+def check_optional(body: Mapping[str, Any], stored_rule: Any = None) -> None:
+    """Optional fields of a create or update; ``stored_rule`` is the recurring rule an
+    update's meeting already has (an update need not send it again)."""
     password = body.get("password")
     if password not in (None, "") and not (isinstance(password, str) and PASSWORD.match(password)):
         raise reject(BAD_PARAMETER, "password must be 4 to 6 digits")
@@ -63,10 +84,9 @@ def check_optional(body: Mapping[str, Any]) -> None:
     for key in ("settings", "recurring_rule"):
         if body.get(key) is not None and not isinstance(body[key], Mapping):
             raise reject(BAD_PARAMETER, f"{key} must be an object")
-    meeting_type = body.get("meeting_type", 0)
-    if meeting_type not in (0, 1):
-        raise reject(BAD_PARAMETER, "meeting_type must be 0 or 1")
-    if meeting_type == 1 and not isinstance(body.get("recurring_rule"), Mapping):
+    meeting_type = require_int(body, "meeting_type", (0, 1)) if "meeting_type" in body else 0
+    rule = body.get("recurring_rule", stored_rule)
+    if meeting_type == 1 and not isinstance(rule, Mapping):
         raise reject(BAD_PARAMETER, "a recurring meeting needs recurring_rule")
 
 
@@ -76,10 +96,8 @@ def check_times(start: int, end: int) -> None:
 
 
 def check_create(body: Mapping[str, Any], sensitive_words: tuple[str, ...]) -> tuple[int, int]:
-    if body.get("type") not in (0, 1):
-        raise reject(BAD_PARAMETER, "type must be 0 (scheduled) or 1 (instant)")
-    if not isinstance(body.get("instanceid"), int):
-        raise reject(BAD_PARAMETER, "instanceid is required")
+    require_int(body, "type", (0, 1))  # 0 scheduled, 1 instant
+    require_int(body, "instanceid")
     check_subject(body.get("subject"), sensitive_words)
     start = unix_seconds(body.get("start_time"), "start_time")
     end = unix_seconds(body.get("end_time"), "end_time")
