@@ -145,8 +145,10 @@ class JSONDocument(TypeDecorator[Any]):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
-        if value is None or not isinstance(value, str | bytes):
-            return value  # already parsed by the driver (PostgreSQL)
+        if value is None or dialect.name == "postgresql" or not isinstance(value, str | bytes):
+            # PostgreSQL's driver has parsed it already: a str there is a JSON string value,
+            # not text to parse again.
+            return value
         text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
         try:
             return json.loads(text)

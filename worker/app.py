@@ -13,14 +13,22 @@ import requests
 from worker.calllog import CallLog
 from worker.config import Config
 from worker.db import make_engine
+from worker.durable import DurableWrites
 from worker.outcome import RetryPolicy
 from worker.quota_gate import QuotaGate
 from worker.quota_ledger import Ledger
 from worker.retry import InCallRetry
+from worker.rows import MeetingRow
 from worker.store import Store
 from worker.syncpass import PassReport, PassSettings, SyncPass
 from worker.wemeet.client import CallRecord, WemeetClient
 from worker.wemeet.signing import Credentials
+
+# Fault injection for the crash-safety tests, read from the environment only (never from a
+# config file): the process ends at once, as under kill -9, right after the API has
+# answered the named operation and before anything is written back.
+CRASH_AFTER_ENV = "MEETING_SYNC_CRASH_AFTER"
+CRASH_EXIT_CODE = 86
 
 
 def worker_id(config: Config) -> str:
@@ -77,7 +85,30 @@ def build_pass(
         slack=q.boundary_slack_seconds,
     )
     gate = QuotaGate(ledger, q, config.wemeet.app_id, stop=stop)
-    return SyncPass(store, client, settings, retry=retry, gate=gate, call_log=call_log, stop=stop)
+    # Not cut short by a shutdown: an outcome the API has given is worth the wait.
+    durable = DurableWrites(wk.writeback_retry_seconds)
+    return SyncPass(
+        store,
+        client,
+        settings,
+        retry=retry,
+        gate=gate,
+        call_log=call_log,
+        stop=stop,
+        durable=durable,
+        after_call=_crash_hook(os.environ.get(CRASH_AFTER_ENV, "")),
+    )
+
+
+def _crash_hook(operation: str) -> Callable[[MeetingRow, str], None] | None:
+    if not operation:
+        return None
+
+    def crash(row: MeetingRow, done: str) -> None:
+        if done == operation:
+            os._exit(CRASH_EXIT_CODE)
+
+    return crash
 
 
 def run_once(config: Config) -> PassReport:

@@ -51,6 +51,7 @@ class WorkerConfig:
     retry_base_seconds: float = 30.0
     retry_max_seconds: float = 3600.0
     circuit_cooldown_seconds: float = 300.0
+    writeback_retry_seconds: float = 60.0
     log_retention_days: float = 30.0
     worker_id: str = ""
     log_level: str = "INFO"
@@ -257,6 +258,12 @@ def _validate(config: Config) -> None:
     for where, value in positive.items():
         if value <= 0:
             raise ConfigError(f"{where} must be greater than 0 (got {value})")
+    if not 0 <= wk.writeback_retry_seconds < wk.lease_seconds:
+        # Past the lease another worker may own the row, and the write-back would be refused.
+        raise ConfigError(
+            "worker.writeback_retry_seconds must be at least 0 and below worker.lease_seconds "
+            f"(got {wk.writeback_retry_seconds} and {wk.lease_seconds})"
+        )
     if not 0 <= q.safety_margin < 1:
         raise ConfigError("quota.safety_margin must be at least 0 and below 1")
     if q.max_wait_seconds < 0:

@@ -3,6 +3,12 @@
 The first SIGTERM/SIGINT stops taking new work: the call in flight finishes, its outcome is
 written, the rest of the batch's leases are released, and the process exits 0. A second
 signal exits at once (leases then expire on their own).
+
+The signal handler only counts. It runs in the main thread between two bytecodes, wherever
+that thread is, possibly inside a lock it holds (a thread pool's while submitting, an
+Event's, a logging handler's); taking any lock there can deadlock the process for good. So
+the scheduler runs in its own thread and the main thread watches the count and does the
+stopping.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 
 from worker.app import build_pass
 from worker.config import Config
@@ -27,6 +33,18 @@ from worker.syncpass import SyncPass
 logger = logging.getLogger(__name__)
 
 EXIT_AT_ONCE = 130
+# How often the main thread looks at the signal count: the delay before a stop begins.
+SIGNAL_POLL_SECONDS = 0.05
+
+
+class SignalCount:
+    """A signal handler that takes no lock: it only counts what the main thread reads."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.count += 1
 
 
 class Daemon:
@@ -51,7 +69,7 @@ class Daemon:
         self.idle = threading.Event()
         self.idle.set()
         self._circuit_until = 0.0
-        self.scheduler = BlockingScheduler(
+        self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(1)},
             job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
             timezone=UTC,
@@ -59,13 +77,15 @@ class Daemon:
 
     def tick(self) -> None:
         """One scheduled run of the pass; never raises into the scheduler."""
-        if self.stop.is_set():
-            return
-        if self.monotonic() < self._circuit_until:
-            logger.debug("circuit_still_open")
-            return
+        # Busy before the stop check: a stop that waits for idle then either sees this tick
+        # busy or this tick sees the stop. Never neither.
         self.idle.clear()
         try:
+            if self.stop.is_set():
+                return
+            if self.monotonic() < self._circuit_until:
+                logger.debug("circuit_still_open")
+                return
             report = self.sync.run()
             if report.circuit_open:
                 # Probing again every poll would spend quota on a credential that is wrong;
@@ -89,7 +109,8 @@ class Daemon:
         except Exception:
             logger.exception("housekeeping_failed")
 
-    def run(self) -> int:
+    def run(self, signals: SignalCount) -> int:
+        """Run until the first signal, then stop; a second signal exits at once."""
         self.scheduler.add_job(
             self.tick,
             "interval",
@@ -101,22 +122,30 @@ class Daemon:
             self.scheduler.add_job(
                 self.tidy, "interval", seconds=self.housekeeping_interval, id="housekeeping"
             )
+        self.scheduler.start()
         logger.info("daemon_started poll_interval=%s", self.poll_interval)
-        self.scheduler.start()  # returns after shutdown()
-        self.idle.wait()
-        logger.info("daemon_stopped")
-        return 0
-
-    def request_stop(self) -> None:
-        if self.stop.is_set():
-            logger.warning("second_signal exiting_at_once")
-            os._exit(EXIT_AT_ONCE)
+        while signals.count == 0:
+            time.sleep(SIGNAL_POLL_SECONDS)
         logger.info("stopping finishing_in_flight_call")
         self.stop.set()
         self.scheduler.shutdown(wait=False)
+        while not self.idle.wait(SIGNAL_POLL_SECONDS):
+            if signals.count > 1:
+                logger.warning("second_signal exiting_at_once")
+                os._exit(EXIT_AT_ONCE)
+        logger.info("daemon_stopped")
+        return 0
+
+
+def _not_an_overlap(record: logging.LogRecord) -> bool:
+    # A pass that outlasts the poll interval (a large backlog, a quota wait) makes the
+    # scheduler skip the ticks that fall inside it: max_instances=1 is there for exactly
+    # that, so the skip is no warning. The next pass starts at the first tick after it ends.
+    return "maximum number of running instances reached" not in record.getMessage()
 
 
 def run_daemon(config: Config) -> int:
+    logging.getLogger("apscheduler.scheduler").addFilter(_not_an_overlap)
     stop = threading.Event()
     sync = build_pass(config, stop=stop)
     retention = timedelta(days=config.worker.log_retention_days)
@@ -136,9 +165,7 @@ def run_daemon(config: Config) -> int:
         housekeeping=housekeeping,
     )
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        daemon.request_stop()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    return daemon.run()
+    signals = SignalCount()
+    signal.signal(signal.SIGTERM, signals)
+    signal.signal(signal.SIGINT, signals)
+    return daemon.run(signals)

@@ -63,16 +63,20 @@ class Store:
             logger.debug("rows_claimed owner=%s count=%d", owner, len(claimed))
         return claimed
 
-    def mark_create_intent(self, row_id: int, *, owner: str, now: datetime) -> bool:
-        """Record that a create is about to be sent; False unless ``owner`` holds the lease."""
+    def mark_create_intent(self, row_id: int, *, owner: str, now: datetime | None = None) -> bool:
+        """Record that a create is about to be sent; False unless ``owner`` holds the lease.
+
+        ``now`` None: the database's clock at the moment of the write (no extra round trip).
+        """
+        at: Any = utcnow() if now is None else now
         stmt = (
             update(meetings)
             .where(
                 meetings.c.id == row_id,
                 meetings.c.lease_owner == owner,
-                meetings.c.lease_expires_at > now,
+                meetings.c.lease_expires_at > at,
             )
-            .values(create_intent_at=now)
+            .values(create_intent_at=at)
         )
         with self.engine.begin() as conn:
             return conn.execute(stmt).rowcount == 1
@@ -86,9 +90,11 @@ class Store:
         meeting_id: str | None,
         meeting_code: str | None,
         join_url: str | None,
-        now: datetime,
+        now: datetime | None = None,
     ) -> WriteOutcome:
         """The API now holds ``revision`` of the row: write the ids back and release it.
+
+        ``now`` (``synced_at``) None: the database's clock at the moment of the write.
 
         An id given as None keeps the stored one: ids are only ever added, never lost, and
         they are written even when the calendar edited the row meanwhile (that row stays
@@ -99,7 +105,7 @@ class Store:
         values.update(
             sync_state=_if_unchanged(revision, "synced", "pending"),
             synced_revision=revision,
-            synced_at=now,
+            synced_at=utcnow() if now is None else now,
             create_intent_at=None,
             attempts=0,
             next_attempt_at=None,
@@ -130,7 +136,7 @@ class Store:
         revision: int,
         error_code: str,
         error_message: str,
-        now: datetime,
+        now: datetime | None = None,
     ) -> WriteOutcome:
         """The row cannot be synced as it is: 'failed' with the error, until it is edited.
 
@@ -143,7 +149,7 @@ class Store:
             "error_message": _if_unchanged(revision, error_message[:ERROR_MESSAGE_LENGTH], None),
             "next_attempt_at": None,
         }
-        logger.debug("row_failed id=%s code=%s at=%s", row_id, error_code, now.isoformat())
+        logger.debug("row_failed id=%s code=%s", row_id, error_code)
         return self._write_back(row_id, owner, values, revision)
 
     def record_retry(

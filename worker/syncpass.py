@@ -16,13 +16,14 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from worker.calllog import CallLog
-from worker.exceptions import ApiError, QuotaDeferred, TransportError
+from worker.durable import DurableWrites
+from worker.exceptions import ApiError, DatabaseUnavailable, QuotaDeferred, TransportError
 from worker.outcome import Done, Fail, RetryLater, RetryPolicy, Trip, decide
 from worker.plan import Cancel, Create, Reconcile, Reject, Settle, Update, plan
 from worker.quota_gate import QuotaGate
 from worker.reconcile import find_adoptable
 from worker.retry import InCallRetry
-from worker.rows import MeetingRow
+from worker.rows import CallLogEntry, MeetingRow
 from worker.store import Store
 from worker.wemeet.client import WemeetClient
 from worker.wemeet.meeting import MeetingSpec
@@ -81,6 +82,7 @@ class SyncPass:
         stop: threading.Event | None = None,
         rng: random.Random | None = None,
         after_call: Callable[[MeetingRow, str], None] | None = None,
+        durable: DurableWrites | None = None,
     ) -> None:
         self.store = store
         self.client = client
@@ -92,6 +94,8 @@ class SyncPass:
         self.rng = rng or random.Random()
         # Test seam: runs between the API's answer and the write-back.
         self.after_call = after_call
+        # Write-backs wait out a short database outage (patience 0: one try).
+        self.durable = durable or DurableWrites(0)
 
     def run(self) -> PassReport:
         """Sync every due row, batch after batch, until none is due, a stop or a trip."""
@@ -131,7 +135,14 @@ class SyncPass:
                 self.call_log.working_on(None)
                 entries = self.call_log.drain()
                 if entries:
-                    self.store.log_calls(entries)
+                    self._log_calls(entries)
+
+    def _log_calls(self, entries: list[CallLogEntry]) -> None:
+        try:
+            self.durable("sync_log", lambda: self.store.log_calls(entries))
+        except DatabaseUnavailable as exc:
+            # The log is for people; the rows' outcomes are already written or reconcilable.
+            logger.warning("call_log_lost count=%d error=%s", len(entries), exc)
 
     def _release(self, rows: list[MeetingRow], counts: Counter[str]) -> None:
         released = self.store.release([r.id for r in rows], owner=self.settings.owner)
@@ -140,41 +151,25 @@ class SyncPass:
     def _sync_row(self, row: MeetingRow) -> str:
         now = self.store.now()
         action = plan(row, now=now, max_attempts=self.settings.max_attempts)
-        owner, rev = self.settings.owner, row.revision
         if isinstance(action, Reject):
             logger.info("row_rejected id=%s code=%s", row.id, action.code)
-            self.store.record_failed(
-                row.id,
-                owner=owner,
-                revision=rev,
-                error_code=action.code,
-                error_message=action.message,
-                now=now,
-            )
+            self._write_failed(row, action.code, action.message)
             return "failed"
         if isinstance(action, Settle):
-            self._write_synced(row, row.meeting_id, row.meeting_code, row.join_url, now)
+            self._write_synced(row, row.meeting_id, row.meeting_code, row.join_url)
             return "settled"
         operation = _operation_of(action)
         try:
-            return self._perform(row, action, now)
+            return self._perform(row, action)
         except (ApiError, TransportError) as exc:
             return self._handle_error(row, exc, operation)
         except QuotaDeferred as deferred:
             # Not the row's fault: it goes back, its attempt refunded, until there is room.
-            self.store.record_retry(
-                row.id,
-                owner=self.settings.owner,
-                error_code=None if deferred.error_code is None else str(deferred.error_code),
-                error_message=str(deferred),
-                next_attempt_at=deferred.until,
-                refund_attempt=True,
-            )
+            code = None if deferred.error_code is None else str(deferred.error_code)
+            self._write_retry(row, code, str(deferred), deferred.until, refund=True)
             return "deferred"
 
-    def _perform(
-        self, row: MeetingRow, action: Create | Reconcile | Update | Cancel, now: datetime
-    ) -> str:
+    def _perform(self, row: MeetingRow, action: Create | Reconcile | Update | Cancel) -> str:
         client, call = self.client, self._call
         if isinstance(action, Cancel):
             call(
@@ -183,15 +178,7 @@ class SyncPass:
                 lambda: client.cancel_meeting(action.meeting_id, action.userid),
             )
             self._after_call(row, "cancel")
-            self.store.record_synced(
-                row.id,
-                owner=self.settings.owner,
-                revision=row.revision,
-                meeting_id=row.meeting_id,
-                meeting_code=row.meeting_code,
-                join_url=row.join_url,
-                now=self.store.now(),
-            )
+            self._write_synced(row, row.meeting_id, row.meeting_code, row.join_url)
             return "cancelled"
         if isinstance(action, Update):
             info = call(
@@ -203,7 +190,6 @@ class SyncPass:
                 action.meeting_id,
                 info.meeting_code or row.meeting_code,
                 info.join_url or row.join_url,
-                self.store.now(),
             )
             return "updated"
         if isinstance(action, Reconcile):
@@ -213,25 +199,17 @@ class SyncPass:
                 gone = adopted.meeting_id
                 call("cancel", row.userid, lambda: client.cancel_meeting(gone, action.spec.userid))
                 self._after_call(row, "cancel")
-                self._write_synced(
-                    row, gone, adopted.meeting_code, adopted.join_url, self.store.now()
-                )
+                self._write_synced(row, gone, adopted.meeting_code, adopted.join_url)
                 return "cancelled"
             if adopted is not None:
-                self._write_synced(
-                    row,
-                    adopted.meeting_id,
-                    adopted.meeting_code,
-                    adopted.join_url,
-                    self.store.now(),
-                )
+                self._write_synced(row, adopted.meeting_id, adopted.meeting_code, adopted.join_url)
                 return "adopted"
             if row.status == "cancelled":
-                self._write_synced(row, None, None, None, self.store.now())
+                self._write_synced(row, None, None, None)
                 return "settled"
-        return self._create(row, action.spec, now)
+        return self._create(row, action.spec)
 
-    def _create(self, row: MeetingRow, spec: MeetingSpec, now: datetime) -> str:
+    def _create(self, row: MeetingRow, spec: MeetingSpec) -> str:
         # The intent marker is committed before the request goes out (after its quota is
         # reserved): if the answer is lost, the next attempt looks for the meeting instead
         # of creating a second one. A row that never got quota keeps no marker.
@@ -241,7 +219,9 @@ class SyncPass:
             nonlocal marked
             if marked:
                 return
-            if not self.store.mark_create_intent(row.id, owner=self.settings.owner, now=now):
+            # Checked against the database's clock as it writes: the gate may have waited,
+            # and the lease with it.
+            if not self.store.mark_create_intent(row.id, owner=self.settings.owner):
                 raise _LeaseLost
             marked = True
 
@@ -255,16 +235,18 @@ class SyncPass:
         except _LeaseLost:
             return "lease_lost"
         self._after_call(row, "create")
-        self._write_synced(row, info.meeting_id, info.meeting_code, info.join_url, self.store.now())
+        self._write_synced(row, info.meeting_id, info.meeting_code, info.join_url)
         return "created"
 
     def _find_previous_create(self, row: MeetingRow, spec: MeetingSpec) -> MeetingInfo | None:
-        # One reservation covers the listing: from the row's start time it is one page
-        # unless the user has more than 20 meetings from then on.
+        # Only meetings starting exactly then can match, so the listing runs from the row's
+        # start time to the first page past it: one page unless more than 20 of the user's
+        # meetings start at that moment. One reservation covers it.
+        start = int(spec.start.timestamp())
         candidates = self._call(
             "list",
             spec.userid,
-            lambda: self.client.list_user_meetings(spec.userid, pos=int(spec.start.timestamp())),
+            lambda: self.client.list_user_meetings(spec.userid, pos=start, until=start),
         )
         taken = self.store.meeting_ids_taken([c.meeting_id for c in candidates], except_row=row.id)
         return find_adoptable(candidates, spec, taken=taken)
@@ -299,20 +281,60 @@ class SyncPass:
         meeting_id: str | None,
         meeting_code: str | None,
         join_url: str | None,
-        now: datetime,
     ) -> None:
-        self.store.record_synced(
-            row.id,
-            owner=self.settings.owner,
-            revision=row.revision,
-            meeting_id=meeting_id,
-            meeting_code=meeting_code,
-            join_url=join_url,
-            now=now,
+        def write() -> None:
+            # synced_at is the database's clock at the write: no extra round trip for it.
+            self.store.record_synced(
+                row.id,
+                owner=self.settings.owner,
+                revision=row.revision,
+                meeting_id=meeting_id,
+                meeting_code=meeting_code,
+                join_url=join_url,
+            )
+
+        try:
+            self.durable("write_back", write)
+        except DatabaseUnavailable:
+            # Still not lost: a create's intent marker sends the next pass to look for it.
+            logger.error(
+                "write_back_abandoned id=%s meeting_id=%s revision=%s: the database stayed "
+                "unreachable; the next pass finds this outcome again",
+                row.id,
+                meeting_id,
+                row.revision,
+            )
+            raise
+
+    def _write_failed(self, row: MeetingRow, code: str, message: str) -> None:
+        self.durable(
+            "write_back",
+            lambda: self.store.record_failed(
+                row.id,
+                owner=self.settings.owner,
+                revision=row.revision,
+                error_code=code,
+                error_message=message,
+            ),
+        )
+
+    def _write_retry(
+        self, row: MeetingRow, code: str | None, message: str | None, at: datetime, *, refund: bool
+    ) -> None:
+        self.durable(
+            "write_back",
+            lambda: self.store.record_retry(
+                row.id,
+                owner=self.settings.owner,
+                error_code=code,
+                error_message=message,
+                next_attempt_at=at,
+                refund_attempt=refund,
+            ),
         )
 
     def _handle_error(self, row: MeetingRow, exc: ApiError | TransportError, operation: str) -> str:
-        now = self.store.now()
+        now = self.durable("clock", self.store.now)
         decision = decide(
             exc,
             operation=operation,
@@ -321,7 +343,6 @@ class SyncPass:
             policy=self.settings.retry,
             rng=self.rng,
         )
-        owner = self.settings.owner
         logger.info(
             "call_failed id=%s operation=%s decision=%s code=%s",
             row.id,
@@ -332,27 +353,13 @@ class SyncPass:
         if isinstance(decision, Trip):
             raise CircuitOpen(decision.code, decision.diagnosis)
         if isinstance(decision, Done):
-            self._write_synced(row, row.meeting_id, row.meeting_code, row.join_url, now)
+            self._write_synced(row, row.meeting_id, row.meeting_code, row.join_url)
             return "cancelled"
         if isinstance(decision, Fail):
-            self.store.record_failed(
-                row.id,
-                owner=owner,
-                revision=row.revision,
-                error_code=decision.code,
-                error_message=decision.message,
-                now=now,
-            )
+            self._write_failed(row, decision.code, decision.message)
             return "failed"
         assert isinstance(decision, RetryLater)
-        self.store.record_retry(
-            row.id,
-            owner=owner,
-            error_code=decision.code,
-            error_message=decision.message,
-            next_attempt_at=decision.at,
-            refund_attempt=decision.refund,
-        )
+        self._write_retry(row, decision.code, decision.message, decision.at, refund=decision.refund)
         return "retry_later"
 
 

@@ -5,23 +5,26 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, func, select, text
 
 from models import meetings_table
 from sandbox.server import SandboxServer
 from worker.app import build_pass
 from worker.config import Config, WorkerConfig, for_api
+from worker.exceptions import DatabaseUnavailable
 from worker.rows import MeetingRow
 from worker.store import Store
 from worker.syncpass import PassReport, SyncPass
 
 ROOT = Path(__file__).resolve().parents[2]
+DEADLINE = 60.0
 SOON = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
 
 
@@ -74,6 +77,16 @@ def rows(engine: Engine) -> dict[str, MeetingRow]:
     return {r.external_id: r for r in found}
 
 
+def count_synced(engine: Engine) -> int:
+    """Rows synced so far; 0 while the database is unreachable (a test restarting it)."""
+    query = select(func.count()).where(meetings_table.c.sync_state == "synced")
+    try:
+        with engine.connect() as db:
+            return int(db.scalar(query) or 0)
+    except DatabaseUnavailable:
+        return 0
+
+
 def remote(sandbox: SandboxServer) -> dict[str, dict[str, Any]]:
     return {str(m["meeting_id"]): m for m in sandbox.meetings()}
 
@@ -121,4 +134,26 @@ def meeting_sync(
         text=True,
         timeout=timeout,
         check=False,
+    )
+
+
+def wait_for(condition: Callable[[], bool], what: str, deadline: float = DEADLINE) -> None:
+    """Poll a condition that real processes will make true, up to a deadline."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def start_daemon(env: Mapping[str, str]) -> subprocess.Popen[str]:
+    """`meeting-sync run` with its log on stdout."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "worker.cli", "run"],
+        env=dict(env),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )

@@ -100,6 +100,25 @@ def test_list_from_a_position_skips_earlier_meetings(client: WemeetClient) -> No
     assert early.meeting_id not in ids
 
 
+def test_list_until_a_start_time_stops_at_the_first_page_past_it(
+    server: SandboxServer, client: WemeetClient
+) -> None:
+    # 25 meetings at each of three moments: a listing of the first moment needs two pages
+    # (20 + 5 of them), not all four.
+    at = {h: {client.create_meeting(spec("bob", f"{h}-{i}", at=h)).meeting_id for i in range(25)}
+          for h in (1, 2, 3)}  # fmt: skip
+    records: list[CallRecord] = []
+    lister = WemeetClient(server.credentials, server.base_url, on_call=records.append)
+    moment = int(future(1).timestamp())
+    listed = {m.meeting_id for m in lister.list_user_meetings("bob", pos=moment, until=moment)}
+    assert at[1] <= listed
+    assert not listed & at[3]
+    assert len(records) == 2
+    everything = {m.meeting_id for m in lister.list_user_meetings("bob", pos=moment)}
+    assert everything == at[1] | at[2] | at[3]
+    assert len(records) == 2 + 4
+
+
 def test_cancel_then_cancel_again_is_done(server: SandboxServer, client: WemeetClient) -> None:
     created = client.create_meeting(spec("alice", subject="to cancel"))
     client.cancel_meeting(created.meeting_id, "alice")

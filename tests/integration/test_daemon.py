@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import random
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -14,37 +13,16 @@ from sqlalchemy import Engine
 
 from sandbox.server import SandboxServer
 from tests.integration.syncenv import (
-    ROOT,
     cli_env,
     insert,
     meeting_sync,
     rows,
     spawn_once,
+    start_daemon,
+    wait_for,
     worker_config,
 )
-
-DEADLINE = 60.0
-
-
-def wait_for(condition: Callable[[], bool], what: str, deadline: float = DEADLINE) -> None:
-    """Poll a condition that real processes will make true, up to a deadline."""
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def start_daemon(env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "worker.cli", "run"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+from worker.daemon import EXIT_AT_ONCE
 
 
 def test_daemon_syncs_new_rows_and_stops_gracefully_on_sigterm(
@@ -99,3 +77,81 @@ def test_second_once_after_the_daemon_finds_nothing_due(
     again = meeting_sync(["once"], cli_env(config))
     assert again.returncode == 0
     assert sandbox.stats()["total"] == sent
+
+
+def _in_flight(engine: Engine) -> bool:
+    # The intent marker is committed right before the create goes out; the sandbox's
+    # latency then holds the answer back, so the call is in flight from here on.
+    return any(r.create_intent_at is not None for r in rows(engine).values())
+
+
+def test_sigterm_lets_the_call_in_flight_finish_and_hands_back_the_rest(
+    engine: Engine, migrated_url: str, sandbox_factory: Callable[..., SandboxServer]
+) -> None:
+    server = sandbox_factory(latency_ms=1500)
+    config = worker_config(migrated_url, server, batch_size=3)
+    for i in range(3):
+        insert(engine, f"cal-{i}", f"Meeting {i}")
+    daemon = start_daemon(cli_env(config))
+    try:
+        wait_for(lambda: _in_flight(engine), "a create to be in flight")
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        output, _ = daemon.communicate(timeout=30)
+    assert daemon.returncode == 0, output
+    assert "daemon_stopped" in output
+    table = rows(engine)
+    done = [r for r in table.values() if r.sync_state == "synced"]
+    assert len(done) == 1, output
+    assert [m["meeting_id"] for m in server.meetings()] == [done[0].meeting_id]
+    handed_back = [r for r in table.values() if r.sync_state == "pending"]
+    assert len(handed_back) == 2
+    assert all(r.lease_owner is None and r.create_intent_at is None for r in handed_back)
+
+
+def test_a_second_signal_exits_at_once_without_waiting_for_the_call(
+    engine: Engine, migrated_url: str, sandbox_factory: Callable[..., SandboxServer]
+) -> None:
+    server = sandbox_factory(latency_ms=5000)
+    config = worker_config(migrated_url, server)
+    insert(engine, "cal-1", "Slow")
+    daemon = start_daemon(cli_env(config))
+    assert daemon.stdout is not None
+    try:
+        wait_for(lambda: _in_flight(engine), "a create to be in flight")
+        daemon.send_signal(signal.SIGTERM)
+        for line in daemon.stdout:
+            if "stopping finishing_in_flight_call" in line:
+                break
+        daemon.send_signal(signal.SIGTERM)
+    finally:
+        output, _ = daemon.communicate(timeout=30)
+    assert daemon.returncode == EXIT_AT_ONCE, output
+    assert "second_signal exiting_at_once" in output
+    # The answer was not waited for: the row keeps its intent marker for the next pass.
+    row = rows(engine)["cal-1"]
+    assert row.meeting_id is None and row.create_intent_at is not None
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_sigterm_at_any_moment_stops_the_daemon_cleanly(
+    migrated_url: str, sandbox: SandboxServer
+) -> None:
+    # A 1 ms poll interval keeps the scheduler submitting ticks almost all the time, so
+    # signals land inside the scheduler's own locks. A handler that took a lock there
+    # would hang the process or crash it; each daemon must instead stop and exit 0.
+    env = cli_env(
+        worker_config(migrated_url, sandbox), {"MEETING_SYNC_WORKER_POLL_INTERVAL_SECONDS": "0.001"}
+    )
+    rng = random.Random(20261122)
+    for _ in range(20):
+        daemon = start_daemon(env)
+        assert daemon.stdout is not None
+        for line in daemon.stdout:
+            if "daemon_started" in line:
+                break
+        time.sleep(rng.uniform(0.0, 0.3))  # a random moment, not a wait for anything
+        daemon.send_signal(signal.SIGTERM)
+        output, _ = daemon.communicate(timeout=30)
+        assert daemon.returncode == 0, output
+        assert "daemon_stopped" in output and "Traceback" not in output, output

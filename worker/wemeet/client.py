@@ -160,10 +160,17 @@ class WemeetClient:
         )  # fmt: skip
         return info
 
-    def list_user_meetings(self, userid: str, *, pos: int | None = None) -> list[MeetingInfo]:
+    def list_user_meetings(
+        self, userid: str, *, pos: int | None = None, until: int | None = None
+    ) -> list[MeetingInfo]:
         """Every upcoming or running meeting of ``userid`` (from ``pos``, Unix seconds),
         paging until ``remaining`` is 0, each meeting once. Raises ApiError rather than
-        returning a partial list, since a missing meeting could lead to a second create."""
+        returning a partial list, since a missing meeting could lead to a second create.
+
+        With ``until`` (Unix seconds) it stops after the first page that reaches a meeting
+        starting later: the list runs in start-time order (its cursor is a start time), so
+        every meeting starting from ``pos`` to ``until`` has been seen by then. A user with
+        hundreds of upcoming meetings then costs a page or two, not all of them."""
         seen: dict[str, MeetingInfo] = {}
         cursor: tuple[int | None, int | None] = (pos, None)
         for _ in range(self._max_list_pages):
@@ -179,7 +186,7 @@ class WemeetClient:
             )  # fmt: skip
             for meeting in page.meetings:
                 seen.setdefault(meeting.meeting_id, meeting)
-            if page.remaining == 0:
+            if page.remaining == 0 or _reaches_past(page.meetings, until):
                 return list(seen.values())
             following = (page.next_pos, page.next_cursory)
             if following == cursor or following == (None, None):
@@ -299,3 +306,10 @@ def _parse(meta: ResponseMeta, doc: object, parse: Callable[[object], T]) -> T:
         return parse(doc)
     except MalformedResponse as exc:
         raise malformed(meta, str(exc)) from None
+
+
+def _reaches_past(meetings: Sequence[MeetingInfo], until: int | None) -> bool:
+    if until is None:
+        return False
+    starts = [m.start_time.timestamp() for m in meetings if m.start_time is not None]
+    return bool(starts) and max(starts) > until

@@ -38,6 +38,14 @@ LOCAL_ERRORS: Mapping[str, str] = MappingProxyType(
         "none/local/cloud).",
         "local.bad_recurring_rule": "Store recurring_rule as a JSON object with recurring_type "
         "0-5 and, optionally, until_type 0/1 with until_date (Unix seconds) or until_count.",
+        "local.bad_json": "A JSON column (hosts, invitees, settings, recurring_rule) holds "
+        "text that is not valid JSON; fix the JSON text.",
+        "local.unknown_provider": "Set provider to 'wemeet' (or leave it to its default).",
+        "local.bad_status": "Set status to 'scheduled' or 'cancelled'.",
+        "local.start_in_past": "Move start_time to the future; a meeting cannot be created "
+        "for a time that has passed.",
+        "local.too_many_attempts": "The worker gave up after its maximum number of attempts "
+        "(worker.max_attempts); the message holds the last error. Edit the row to try again.",
         "local.not_json": "A value cannot be sent as JSON (for example NaN or an object that "
         "is not JSON); correct the column.",
     }
