@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 from sqlalchemy import Engine, create_engine, text
@@ -174,10 +174,21 @@ class SandboxProcess:
         self.stop()
 
 
-def worker_env(url: str, sandbox: SandboxProcess, **settings: str) -> dict[str, str]:
+class Api(Protocol):
+    """Where a worker sends its calls: a sandbox process, or one served in this process."""
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def credentials(self) -> Credentials: ...
+
+
+def worker_env(url: str, sandbox: Api, **settings: str) -> dict[str, str]:
     """The environment of a `meeting-sync` process: no config file, quota ledger unlimited.
 
-    ``settings`` are more MEETING_SYNC_ variables, e.g. ``WORKER_POLL_INTERVAL_SECONDS="1"``.
+    ``settings`` are more MEETING_SYNC_ variables, e.g. ``WORKER_POLL_INTERVAL_SECONDS="1"``;
+    they win over the defaults here (``QUOTA_APP="30/5s"`` turns the ledger's limit on).
     """
     creds = sandbox.credentials
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEETING_SYNC_")}

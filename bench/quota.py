@@ -11,87 +11,36 @@ fresh database, and prints the utilisation of the provider's windows (calls per 
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
 import statistics
 import subprocess
-import sys
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.pool import NullPool
-
+from bench.infra import ROOT, database, insert_meetings, worker_command, worker_env
 from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
-from worker.db import make_engine, upgrade
+from worker.db import make_engine
 from worker.rates import parse_rate
-
-ROOT = Path(__file__).resolve().parents[1]
-PG_ADMIN = os.environ.get(
-    "MEETING_SYNC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-
-
-@contextmanager
-def database(kind: str) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{Path(tmp) / 'bench.db'}"
-        return
-    name = f"ms_bench_{secrets.token_hex(4)}"
-    admin = create_engine(PG_ADMIN, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def run_fleet(workers: int, rows: int, limit: str, db: str) -> dict[str, float]:
     rate = parse_rate(limit)
     window = rate.period.approx_seconds
     with database(db) as url, SandboxServer(SandboxConfig(quotas=(rate,))) as sandbox:
-        upgrade(url)
         engine = make_engine(url)
-        start = datetime.now(UTC) + timedelta(days=1)
-        with engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO meetings (external_id, userid, subject, start_time, end_time) "
-                    "VALUES (:e, 'bench', :s, :st, :et)"
-                ),
-                [
-                    {"e": f"b{i}", "s": f"Bench {i}", "st": start, "et": start + timedelta(hours=1)}
-                    for i in range(rows)
-                ],
-            )
+        insert_meetings(engine, rows)
         engine.dispose()
-        creds = sandbox.credentials
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MEETING_SYNC_")}
-        env.update(
-            MEETING_SYNC_CONFIG=os.devnull,
-            MEETING_SYNC_DATABASE_URL=url,
-            MEETING_SYNC_WEMEET_BASE_URL=sandbox.base_url,
-            MEETING_SYNC_WEMEET_APP_ID=creds.app_id,
-            MEETING_SYNC_WEMEET_SECRET_ID=creds.secret_id,
-            MEETING_SYNC_WEMEET_SECRET_KEY=creds.secret_key,
-            MEETING_SYNC_QUOTA_APP=limit,
-            MEETING_SYNC_QUOTA_MAX_WAIT_SECONDS=str(window * 2),
-            MEETING_SYNC_WORKER_BATCH_SIZE="10",
+        env = worker_env(
+            url,
+            sandbox,
+            QUOTA_APP=limit,
+            QUOTA_MAX_WAIT_SECONDS=str(window * 2),
+            WORKER_BATCH_SIZE="10",
         )
         began = time.monotonic()
         procs = [
             subprocess.Popen(
-                [sys.executable, "-m", "worker.cli", "once"],
+                worker_command("once"),
                 env={**env, "MEETING_SYNC_WORKER_WORKER_ID": f"bench{n}"},
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,
