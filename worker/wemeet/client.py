@@ -167,10 +167,11 @@ class WemeetClient:
         paging until ``remaining`` is 0, each meeting once. Raises ApiError rather than
         returning a partial list, since a missing meeting could lead to a second create.
 
-        With ``until`` (Unix seconds) it stops after the first page that reaches a meeting
-        starting later: the list runs in start-time order (its cursor is a start time), so
-        every meeting starting from ``pos`` to ``until`` has been seen by then. A user with
-        hundreds of upcoming meetings then costs a page or two, not all of them."""
+        With ``until`` (Unix seconds) it stops once the page cursor ``next_pos`` has moved
+        past ``until``. The cursor is a start time, and a page asked for from ``pos`` holds
+        only meetings starting at ``pos`` or later, so by the API's own contract no later
+        page can hold a meeting starting from ``pos`` to ``until``. A user with hundreds of
+        upcoming meetings then costs a page or two, not all of them."""
         seen: dict[str, MeetingInfo] = {}
         cursor: tuple[int | None, int | None] = (pos, None)
         for _ in range(self._max_list_pages):
@@ -186,7 +187,7 @@ class WemeetClient:
             )  # fmt: skip
             for meeting in page.meetings:
                 seen.setdefault(meeting.meeting_id, meeting)
-            if page.remaining == 0 or _reaches_past(page.meetings, until):
+            if page.remaining == 0 or _cursor_past(page.next_pos, until):
                 return list(seen.values())
             following = (page.next_pos, page.next_cursory)
             if following == cursor or following == (None, None):
@@ -308,8 +309,5 @@ def _parse(meta: ResponseMeta, doc: object, parse: Callable[[object], T]) -> T:
         raise malformed(meta, str(exc)) from None
 
 
-def _reaches_past(meetings: Sequence[MeetingInfo], until: int | None) -> bool:
-    if until is None:
-        return False
-    starts = [m.start_time.timestamp() for m in meetings if m.start_time is not None]
-    return bool(starts) and max(starts) > until
+def _cursor_past(next_pos: int | None, until: int | None) -> bool:
+    return until is not None and next_pos is not None and next_pos > until
