@@ -26,9 +26,12 @@ logger = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Execution option read by the SQLite BEGIN hook; set by write_transaction().
 SQLITE_IMMEDIATE = "meeting_sync_sqlite_immediate"
-# The migrations live next to the packages, at the top of the source tree: found from any
-# working directory in a checkout or an editable install.
+# Where the packages sit: the top of the source tree in a checkout or an editable install,
+# site-packages in a wheel install.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The migrations are alembic/ in the source tree. A wheel carries the same folder as this
+# package, beside `worker` (installed as "alembic" it would shadow the library).
+MIGRATIONS_PACKAGE = "meeting_sync_migrations"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -106,17 +109,25 @@ def _translate_connection_errors(engine: Engine, url: URL) -> None:
             ) from context.original_exception
 
 
+def migrations_dir(root: Path = PROJECT_ROOT) -> Path:
+    """The folder of migration scripts: the installed package's, else the source tree's."""
+    candidates = (root / MIGRATIONS_PACKAGE, root / "alembic")
+    for folder in candidates:
+        if (folder / "env.py").is_file():
+            return folder
+    raise MeetingSyncError(
+        "the migrations were not found (looked in "
+        + " and ".join(str(c) for c in candidates)
+        + "): reinstall meeting-sync, whose package carries them"
+    )
+
+
 def migrations_config(url: str) -> AlembicConfig:
     """An Alembic ``Config`` for this project's migrations, bound to ``url``."""
     # Imported here: the worker's own start-up never needs Alembic.
     from alembic.config import Config
 
-    script_dir = PROJECT_ROOT / "alembic"
-    if not (script_dir / "env.py").is_file():
-        raise MeetingSyncError(
-            f"the migrations were not found at {script_dir}: install meeting-sync from its "
-            "source tree (pip install -e .) so that alembic/ ships with it"
-        )
+    script_dir = migrations_dir()
     ini = PROJECT_ROOT / "alembic.ini"
     config = Config(str(ini)) if ini.is_file() else Config()
     config.set_main_option("script_location", str(script_dir))
