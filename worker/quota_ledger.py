@@ -143,13 +143,17 @@ class Ledger:
     def _wait_for(self, conn: Connection, key: str, rate: Rate, now: datetime) -> float:
         if is_sliding(rate):
             window = sliding_window(rate, self.margin)
-            recent = conn.scalars(
-                select(events.c.at)
-                .where(events.c.scope == key, events.c.at > now - timedelta(seconds=window))
-                .order_by(events.c.at)
-            ).all()
-            times = [t.timestamp() for t in recent]
-            return sliding_wait(times, rate.calls, window, now.timestamp())
+            inside = (events.c.scope == key, events.c.at > now - timedelta(seconds=window))
+            count = conn.scalar(select(func.count()).select_from(events).where(*inside)) or 0
+
+            def nth_oldest(n: int) -> float:
+                at: datetime | None = conn.scalar(
+                    select(events.c.at).where(*inside).order_by(events.c.at).offset(n).limit(1)
+                )
+                assert at is not None  # the scope is locked: the count still holds
+                return at.timestamp()
+
+            return sliding_wait(count, nth_oldest, rate.calls, window, now.timestamp())
         t = now.timestamp()
         first = calendar_windows(rate.period, t, self.tz, self.slack)[0]
         rows = conn.execute(

@@ -3,7 +3,7 @@ Pure: no clock, no database."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -106,16 +106,20 @@ def calendar_wait(
     return t - now
 
 
-def sliding_wait(recent: Sequence[float], calls: int, window: float, now: float) -> float:
+def sliding_wait(
+    count: int, nth_oldest: Callable[[int], float], calls: int, window: float, now: float
+) -> float:
     """Seconds until one more call fits: at most ``calls`` in any ``window`` seconds.
 
-    ``recent`` holds the times of the calls inside (now - window, now], oldest first.
+    ``count`` calls lie inside (now - window, now]; ``nth_oldest(i)`` is the time of the
+    i-th oldest of them (from 0). It is asked for one time only, and only when the window
+    is full, so the usual case costs a count and no list of calls.
     """
-    excess = len(recent) - calls + 1
+    excess = count - calls + 1
     if excess <= 0:
         return 0.0
     # The call that must leave the window before one more fits.
-    return max(0.0, recent[excess - 1] + window - now)
+    return max(0.0, nth_oldest(excess - 1) + window - now)
 
 
 def sliding_window(rate: Rate, margin: float) -> float:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -32,11 +33,16 @@ def test_short_rates_slide_and_calendar_rates_do_not() -> None:
     assert sliding_window(parse_rate("30/5s"), 0.02) == 5.1
 
 
+def calls_at(times: list[float]) -> tuple[int, Callable[[int], float]]:
+    """A window's calls as the ledger hands them over: a count and a look-up by age."""
+    return len(times), times.__getitem__
+
+
 def test_sliding_wait_is_zero_while_there_is_room_then_until_the_oldest_call_leaves() -> None:
-    assert sliding_wait([1.0, 2.0], calls=3, window=10.0, now=5.0) == 0.0
-    assert sliding_wait([1.0, 2.0, 3.0], calls=3, window=10.0, now=5.0) == 6.0
+    assert sliding_wait(*calls_at([1.0, 2.0]), calls=3, window=10.0, now=5.0) == 0.0
+    assert sliding_wait(*calls_at([1.0, 2.0, 3.0]), calls=3, window=10.0, now=5.0) == 6.0
     # Two too many (another worker raced): the second-oldest must leave too.
-    assert sliding_wait([1.0, 2.0, 3.0, 4.0], calls=3, window=10.0, now=5.0) == 7.0
+    assert sliding_wait(*calls_at([1.0, 2.0, 3.0, 4.0]), calls=3, window=10.0, now=5.0) == 7.0
 
 
 def test_quota_errors_pause_the_scope_they_name_for_its_window() -> None:
@@ -108,11 +114,11 @@ def test_calendar_windows_of_a_month_in_the_provider_time_zone() -> None:
 
 def test_sliding_wait_boundaries() -> None:
     # The oldest call leaves exactly one window after it was made.
-    assert sliding_wait([0.0, 1.0], calls=2, window=5.0, now=4.0) == 1.0
-    assert sliding_wait([0.0, 1.0], calls=2, window=5.0, now=5.0) == 0.0
+    assert sliding_wait(*calls_at([0.0, 1.0]), calls=2, window=5.0, now=4.0) == 1.0
+    assert sliding_wait(*calls_at([0.0, 1.0]), calls=2, window=5.0, now=5.0) == 0.0
     # A call stamped later than now (the database clock stepped back) still counts.
-    assert sliding_wait([6.0], calls=1, window=5.0, now=5.0) == 6.0
-    assert sliding_wait([], calls=1, window=5.0, now=5.0) == 0.0
+    assert sliding_wait(*calls_at([6.0]), calls=1, window=5.0, now=5.0) == 6.0
+    assert sliding_wait(*calls_at([]), calls=1, window=5.0, now=5.0) == 0.0
 
 
 def test_a_create_without_a_known_creator_still_spends_the_app_and_create_quotas() -> None:
