@@ -96,10 +96,15 @@ class SyncPass:
         self.after_call = after_call
         # Write-backs wait out a short database outage (patience 0: one try).
         self.durable = durable or DurableWrites(0)
+        # Rows claimed by a pass that an exception cut short (a database outage above all):
+        # still leased to this worker, they would wait out the lease. The next pass of this
+        # same object, which no other pass of it overlaps, gives them back first.
+        self._unfinished: set[int] = set()
 
     def run(self) -> PassReport:
         """Sync every due row, batch after batch, until none is due, a stop or a trip."""
         counts: Counter[str] = Counter()
+        self._take_back_unfinished()
         try:
             while not self.stop.is_set():
                 rows = self.store.claim(
@@ -111,11 +116,21 @@ class SyncPass:
                 if not rows:
                     break
                 counts["claimed"] += len(rows)
+                self._unfinished = {r.id for r in rows}
                 self._run_batch(rows, counts)
+                self._unfinished = set()
         except CircuitOpen as trip:
             logger.error("circuit_open code=%s diagnosis=%s", trip.code, trip.diagnosis)
             return PassReport(dict(counts), circuit_open=trip.diagnosis, circuit_code=trip.code)
         return PassReport(dict(counts))
+
+    def _take_back_unfinished(self) -> None:
+        if not self._unfinished:
+            return
+        # Guarded by the lease owner: rows already written back are left as they are.
+        taken = self.store.release(self._unfinished, owner=self.settings.owner)
+        logger.info("leases_taken_back count=%d", taken)
+        self._unfinished = set()
 
     def _run_batch(self, rows: list[MeetingRow], counts: Counter[str]) -> None:
         try:

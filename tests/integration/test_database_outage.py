@@ -112,6 +112,48 @@ def test_an_abandoned_write_back_is_found_again_by_the_next_pass(
 
 
 @POSTGRESQL
+def test_the_next_pass_of_the_same_worker_takes_back_what_an_outage_cut_short(
+    engine: Engine, migrated_url: str, sandbox: SandboxServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    insert(engine, "cal-1", "Board meeting")
+    insert(engine, "cal-2", "Budget review")
+    outage = Outage(migrated_url)
+    time = SteppingTime()  # the outage outlasts the patience
+    # The default lease: five minutes that the rows of the cut pass must not wait out.
+    config = worker_config(migrated_url, sandbox, batch_size=2)
+    outages = [outage.begin]  # the first call's answer meets an outage; later ones do not
+
+    def database_goes_away_once(row: MeetingRow, operation: str) -> None:
+        if outages:
+            outages.pop()()
+
+    sync_pass = make_pass(
+        config,
+        engine,
+        after_call=database_goes_away_once,
+        durable=DurableWrites(5, sleep=time.sleep, clock=time.clock),
+    )
+    try:
+        with pytest.raises(DatabaseUnavailable):
+            sync_pass.run()
+    finally:
+        outage.end_if_active()
+    [made] = sandbox.meetings()
+    # Both rows are still leased to the cut pass, for minutes to come.
+    assert all(r.lease_owner is not None for r in rows(engine).values())
+
+    with caplog.at_level(logging.INFO):
+        report = sync_pass.run()
+
+    assert "leases_taken_back count=2" in caplog.text
+    assert report.counts == {"claimed": 2, "adopted": 1, "created": 1}
+    after = rows(engine)
+    assert {r.sync_state for r in after.values()} == {"synced"}
+    assert after["cal-1"].meeting_id == made["meeting_id"]
+    assert len(sandbox.meetings()) == 2
+
+
+@POSTGRESQL
 def test_once_exits_3_when_the_database_stays_away_and_the_next_run_adopts(
     engine: Engine, migrated_url: str, sandbox: SandboxServer
 ) -> None:
