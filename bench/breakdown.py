@@ -43,7 +43,7 @@ PARTS = (
     ("HTTP call (sign, send, parse)", "client", "create_meeting"),
     ("HTTP call (sign, send, parse)", "client", "update_meeting"),
     ("claim (per batch)", "store", "claim"),
-    ("create-intent marker", "store", "mark_create_intent"),
+    ("create-intent marker (inside the reservation's transaction)", "store", "mark_create_intent"),
     ("write-back", "store", "record_synced"),
     ("database clock reads", "store", "now"),
     ("call log insert (per batch)", "store", "log_calls"),
@@ -52,18 +52,27 @@ PARTS = (
 
 @dataclass
 class Meter:
+    """Exclusive times: a timed part running inside another (the create-intent marker
+    inside the quota reservation's transaction) is counted once, as itself."""
+
     seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     calls: Counter[str] = field(default_factory=Counter)
+    _nested: list[float] = field(default_factory=list)
 
     def wrap(self, owner: Any, method: str, label: str) -> None:
         inner: Callable[..., Any] = getattr(owner, method)
 
         def timed(*args: Any, **kwargs: Any) -> Any:
             began = time.perf_counter()
+            self._nested.append(0.0)
             try:
                 return inner(*args, **kwargs)
             finally:
-                self.seconds[label] += time.perf_counter() - began
+                spent = time.perf_counter() - began
+                own = spent - self._nested.pop()
+                if self._nested:
+                    self._nested[-1] += spent
+                self.seconds[label] += own
                 self.calls[label] += 1
 
         setattr(owner, method, timed)

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from worker.config import QuotaConfig
 from worker.exceptions import ApiError, QuotaDeferred
-from worker.quota_ledger import Granted, Ledger
+from worker.quota_ledger import Granted, Ledger, OnGrant
 from worker.quota_scopes import pause_target, scopes_for
 from worker.wemeet.errors import ErrorKind, classify_error
 
@@ -44,25 +44,24 @@ class QuotaGate:
         userid: str | None,
         fn: Callable[[], T],
         *,
-        before_send: Callable[[], None] | None = None,
+        before_send: OnGrant | None = None,
     ) -> T:
         """One attempt of a call: reserve, call, and pause the quota on a quota error.
 
-        ``before_send`` runs once the call has its quota, right before it goes out.
+        ``before_send`` commits with the call's quota, in the same transaction, right before
+        the call goes out; if it raises, no quota is spent and nothing is sent.
         """
-        self.acquire(operation, userid)
-        if before_send is not None:
-            before_send()
+        self.acquire(operation, userid, before_send)
         try:
             return fn()
         except ApiError as exc:
             self.observe(exc, operation, userid)
             raise
 
-    def acquire(self, operation: str, userid: str | None) -> None:
+    def acquire(self, operation: str, userid: str | None, on_grant: OnGrant | None = None) -> None:
         scopes = scopes_for(operation, self.app_id, userid, self.quota)
         while True:
-            result = self.ledger.reserve(scopes)
+            result = self.ledger.reserve(scopes, on_grant)
             if isinstance(result, Granted):
                 return
             if result.seconds > self.quota.max_wait_seconds:

@@ -54,6 +54,8 @@ class PauseInfo:
 
 
 Clock = Callable[[Connection], datetime]
+# Work that must commit with a grant, or not at all: given the transaction and its time.
+OnGrant = Callable[[Connection, datetime], None]
 
 
 class Ledger:
@@ -74,8 +76,13 @@ class Ledger:
         self.slack = slack
         self.clock = clock or database_clock
 
-    def reserve(self, scopes: Sequence[Scope]) -> Granted | Wait:
-        return serialised(self.engine, lambda conn: self._reserve(conn, scopes))
+    def reserve(self, scopes: Sequence[Scope], on_grant: OnGrant | None = None) -> Granted | Wait:
+        """Reserve one call from every scope, or say how long to wait.
+
+        ``on_grant`` runs inside the granting transaction; if it raises, the grant is rolled
+        back with it and the exception goes on up.
+        """
+        return serialised(self.engine, lambda conn: self._reserve(conn, scopes, on_grant))
 
     def pause(self, key: str, error_code: int, period: Period) -> datetime:
         """Stop every worker calling on ``key`` until the window of ``period`` turns."""
@@ -114,7 +121,9 @@ class Ledger:
 
     # -- inside one transaction --------------------------------------------------------
 
-    def _reserve(self, conn: Connection, scopes: Sequence[Scope]) -> Granted | Wait:
+    def _reserve(
+        self, conn: Connection, scopes: Sequence[Scope], on_grant: OnGrant | None
+    ) -> Granted | Wait:
         keys = sorted({s.key for s in scopes})
         lock_scopes(conn, keys)
         now = self.clock(conn)
@@ -138,6 +147,8 @@ class Ledger:
             for rate in scope.rates:
                 if not is_sliding(rate):
                     self._count(conn, scope.key, rate, now)
+        if on_grant is not None:
+            on_grant(conn, now)
         return Granted(now)
 
     def _wait_for(self, conn: Connection, key: str, rate: Rate, now: datetime) -> float:

@@ -14,7 +14,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, case, delete, insert, select, update
+from sqlalchemy import Connection, Engine, case, delete, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from models import meetings_table as meetings
@@ -63,10 +63,19 @@ class Store:
             logger.debug("rows_claimed owner=%s count=%d", owner, len(claimed))
         return claimed
 
-    def mark_create_intent(self, row_id: int, *, owner: str, now: datetime | None = None) -> bool:
+    def mark_create_intent(
+        self,
+        row_id: int,
+        *,
+        owner: str,
+        now: datetime | None = None,
+        conn: Connection | None = None,
+    ) -> bool:
         """Record that a create is about to be sent; False unless ``owner`` holds the lease.
 
         ``now`` None: the database's clock at the moment of the write (no extra round trip).
+        ``conn``: write inside that transaction (the create's quota reservation) instead of
+        one of its own.
         """
         at: Any = utcnow() if now is None else now
         stmt = (
@@ -78,8 +87,10 @@ class Store:
             )
             .values(create_intent_at=at)
         )
-        with self.engine.begin() as conn:
+        if conn is not None:
             return conn.execute(stmt).rowcount == 1
+        with self.engine.begin() as own:
+            return own.execute(stmt).rowcount == 1
 
     def record_synced(
         self,

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+from sqlalchemy import Connection
+
 from worker.calllog import CallLog
 from worker.durable import DurableWrites
 from worker.exceptions import ApiError, DatabaseUnavailable, QuotaDeferred, TransportError
@@ -225,18 +227,21 @@ class SyncPass:
         return self._create(row, action.spec)
 
     def _create(self, row: MeetingRow, spec: MeetingSpec) -> str:
-        # The intent marker is committed before the request goes out (after its quota is
-        # reserved): if the answer is lost, the next attempt looks for the meeting instead
-        # of creating a second one. A row that never got quota keeps no marker.
+        # The intent marker commits with the create's quota reservation, in one transaction,
+        # before the request goes out: if the answer is lost, the next attempt looks for the
+        # meeting instead of creating a second one. A row that never got quota keeps no
+        # marker, and a row whose lease has gone spends no quota.
         marked = row.create_intent_at is not None
 
-        def mark_intent() -> None:
+        def mark_intent(conn: Connection | None, at: datetime | None) -> None:
             nonlocal marked
             if marked:
                 return
-            # Checked against the database's clock as it writes: the gate may have waited,
+            # Checked against the database's clock of the grant: the gate may have waited,
             # and the lease with it.
-            if not self.store.mark_create_intent(row.id, owner=self.settings.owner):
+            if not self.store.mark_create_intent(
+                row.id, owner=self.settings.owner, now=at, conn=conn
+            ):
                 raise _LeaseLost
             marked = True
 
@@ -272,16 +277,19 @@ class SyncPass:
         userid: str | None,
         fn: Callable[[], T],
         *,
-        before_send: Callable[[], None] | None = None,
+        before_send: Callable[[Connection | None, datetime | None], None] | None = None,
     ) -> T:
-        """One API call: in-call retries around attempts that each pass the quota gate."""
+        """One API call: in-call retries around attempts that each pass the quota gate.
+
+        ``before_send`` commits with the attempt's quota grant; without a gate, on its own.
+        """
         gate = self.gate
 
         def attempt() -> T:
             if gate is not None:
                 return gate.attempt(operation, userid, fn, before_send=before_send)
             if before_send is not None:
-                before_send()
+                before_send(None, None)
             return fn()
 
         return self.retry.call(operation, attempt)

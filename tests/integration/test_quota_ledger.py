@@ -7,6 +7,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.engine import make_url
 
@@ -62,6 +63,32 @@ def test_all_or_none_a_full_user_quota_spends_nothing_of_the_app_quota(engine: E
             select(quota_events_table.c.at).where(quota_events_table.c.scope == "app:x")
         ).all()
     assert len(app_calls) == 2
+
+
+def test_work_on_the_grant_commits_with_it_or_takes_it_back(engine: Engine) -> None:
+    clock = FakeClock()
+    book = ledger(engine, clock)
+    app = Scope("app:x", (parse_rate("100/60s"), parse_rate("1000/1d")))
+    seen: list[tuple[int, datetime]] = []
+
+    def record(conn: Connection, at: datetime) -> None:
+        # Inside the grant's transaction: its own event is already there to count.
+        seen.append((conn.scalar(select(func.count()).select_from(quota_events_table)) or 0, at))
+
+    assert isinstance(book.reserve([app], record), Granted)
+    assert seen == [(1, T0)]
+
+    class Declined(Exception):
+        pass
+
+    def decline(conn: Connection, at: datetime) -> None:
+        raise Declined
+
+    with pytest.raises(Declined):
+        book.reserve([app], decline)
+    with engine.connect() as db:
+        assert db.scalar(select(func.count()).select_from(quota_events_table)) == 1
+        assert db.scalar(select(quota_counters_table.c.used)) == 1
 
 
 def test_day_counters_follow_the_provider_calendar(engine: Engine) -> None:

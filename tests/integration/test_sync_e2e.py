@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select, text
 
+from models import quota_events_table
 from sandbox.server import SandboxServer
 from tests.integration.syncenv import (
     SOON,
@@ -146,3 +148,28 @@ def test_an_edit_committed_while_the_call_is_in_flight_is_synced_next(
     (meeting,) = server.meetings()
     assert meeting["subject"] == "After"
     assert meeting["meeting_id"] == row.meeting_id
+
+
+def test_a_row_whose_lease_is_gone_by_its_grant_sends_nothing_and_spends_no_quota(
+    engine: Engine, migrated_url: str, sandbox: SandboxServer
+) -> None:
+    insert(engine, "cal-1", "Taken over")
+    sync = make_pass(worker_config(migrated_url, sandbox), engine)
+    claim = sync.store.claim
+
+    def claim_then_lose_the_lease(**kwargs: Any) -> list[MeetingRow]:
+        claimed = claim(**kwargs)
+        # Another worker took the rows over meanwhile (this one's lease ran out).
+        with engine.begin() as db:
+            db.execute(text("UPDATE meetings SET lease_owner = 'someone else'"))
+        return claimed
+
+    sync.store.claim = claim_then_lose_the_lease  # type: ignore[method-assign]
+    report = sync.run()
+
+    assert report.counts == {"claimed": 1, "lease_lost": 1}
+    assert sandbox.stats()["total"] == 0
+    row = rows(engine)["cal-1"]
+    assert row.create_intent_at is None and row.lease_owner == "someone else"
+    with engine.connect() as db:
+        assert db.scalar(select(func.count()).select_from(quota_events_table)) == 0

@@ -102,6 +102,14 @@ class WemeetClient:
         self._verify: bool | str = (
             self._session.verify if isinstance(self._session.verify, str) else True
         )
+        # The environment's proxy settings (HTTPS_PROXY, NO_PROXY, ...), resolved once for
+        # the one origin this client talks to. requests would otherwise scan the whole
+        # environment again on every call; the process's environment does not change.
+        self._proxies = requests.utils.resolve_proxies(
+            requests.Request("GET", self._base.url("/")).prepare(),
+            dict(self._session.proxies),
+            self._session.trust_env,
+        )
         self._credentials = credentials
         self._timeout = (connect_timeout, read_timeout)
         self._clock, self._nonce, self._monotonic = clock, nonce, monotonic
@@ -227,7 +235,11 @@ class WemeetClient:
         try:
             try:
                 response = self._session.send(
-                    request, timeout=self._timeout, allow_redirects=False, verify=self._verify
+                    request,
+                    timeout=self._timeout,
+                    allow_redirects=False,
+                    verify=self._verify,
+                    proxies=self._proxies,
                 )
             except requests.RequestException as exc:
                 raise transport_error(exc, endpoint) from None
