@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, func, select, text
@@ -173,3 +173,22 @@ def test_a_row_whose_lease_is_gone_by_its_grant_sends_nothing_and_spends_no_quot
     assert row.create_intent_at is None and row.lease_owner == "someone else"
     with engine.connect() as db:
         assert db.scalar(select(func.count()).select_from(quota_events_table)) == 0
+
+
+def test_rows_are_planned_on_the_database_clock_plus_the_time_since_the_claim(
+    engine: Engine, migrated_url: str, sandbox: SandboxServer
+) -> None:
+    start = datetime.now(UTC) + timedelta(minutes=10)
+    insert(engine, "cal-1", "Soon", start_time=start, end_time=start + timedelta(hours=1))
+    # An hour passes on this host between the claim and the row's turn (a long quota wait).
+    readings = iter([0.0])
+    sync = make_pass(
+        worker_config(migrated_url, sandbox),
+        engine,
+        monotonic=lambda: next(readings, 3600.0),
+    )
+    report = sync.run()
+
+    assert report.counts == {"claimed": 1, "failed": 1}
+    assert rows(engine)["cal-1"].error_code == "local.start_in_past"
+    assert sandbox.stats()["total"] == 0
