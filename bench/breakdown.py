@@ -98,10 +98,17 @@ def instrumented_pass(url: str, sandbox: SandboxProcess) -> tuple[SyncPass, Mete
     for label, path, method in PARTS:
         meter.wrap(_resolve(sync, path), method, label)
     sql: Counter[str] = Counter()
+    began: list[float] = []
 
     @event.listens_for(store.engine, "before_cursor_execute")
     def _statement(*args: Any) -> None:
         sql["statements"] += 1
+        began.append(time.perf_counter())
+
+    @event.listens_for(store.engine, "after_cursor_execute")
+    def _statement_done(*args: Any) -> None:
+        # Kept as microseconds: a Counter holds ints.
+        sql["execute_us"] += int((time.perf_counter() - began.pop()) * 1e6)
 
     @event.listens_for(store.engine.pool, "checkout")
     def _checkout(*args: Any) -> None:
@@ -147,6 +154,9 @@ def _rows(meter: Meter, sql: Counter[str], total: float, count: int) -> list[lis
     )
     rows.append(["total per meeting", total * 1000 / count, "100%"])
     rows.append(["  SQL statements per meeting", sql["statements"] / count, ""])
+    rows.append(
+        ["  of which executing them (driver, database)", sql["execute_us"] / 1000 / count, ""]
+    )
     rows.append(["  pool check-outs (pre-pings) per meeting", sql["checkouts"] / count, ""])
     return rows
 
