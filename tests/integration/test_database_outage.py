@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import Engine
@@ -29,12 +30,23 @@ from worker.exceptions import DatabaseUnavailable
 from worker.rows import MeetingRow
 from worker.store import Store
 
+AfterCall = Callable[[MeetingRow, str], None]
 POSTGRESQL = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
 
 def lease_has_expired(store: Store, row: MeetingRow) -> bool:
     assert row.lease_expires_at is not None
     return store.now() > row.lease_expires_at
+
+
+def outage_after_the_call_of(outage: Outage, external_id: str) -> AfterCall:
+    """The database goes away right after the API has answered for this one row."""
+
+    def database_goes_away(row: MeetingRow, operation: str) -> None:
+        if row.external_id == external_id:
+            outage.begin()
+
+    return database_goes_away
 
 
 @POSTGRESQL
@@ -45,16 +57,11 @@ def test_a_write_back_waits_out_an_outage_and_keeps_the_meeting(
     insert(engine, "cal-2", "Budget review")
     outage = Outage(migrated_url)
     time = SteppingTime(on_sleep=outage.end_if_active)  # the database is back once waited for
-
-    def database_goes_away(row: MeetingRow, operation: str) -> None:
-        if row.external_id == "cal-1":
-            outage.begin()
-
     sync = worker_config(migrated_url, sandbox)
     sync_pass = make_pass(
         sync,
         engine,
-        after_call=database_goes_away,
+        after_call=outage_after_the_call_of(outage, "cal-1"),
         durable=DurableWrites(60, sleep=time.sleep, clock=time.clock),
     )
     try:
@@ -121,16 +128,10 @@ def test_the_next_pass_of_the_same_worker_takes_back_what_an_outage_cut_short(
     time = SteppingTime()  # the outage outlasts the patience
     # The default lease: five minutes that the rows of the cut pass must not wait out.
     config = worker_config(migrated_url, sandbox, batch_size=2)
-    outages = [outage.begin]  # the first call's answer meets an outage; later ones do not
-
-    def database_goes_away_once(row: MeetingRow, operation: str) -> None:
-        if outages:
-            outages.pop()()
-
     sync_pass = make_pass(
         config,
         engine,
-        after_call=database_goes_away_once,
+        after_call=outage_after_the_call_of(outage, "cal-1"),
         durable=DurableWrites(5, sleep=time.sleep, clock=time.clock),
     )
     try:
