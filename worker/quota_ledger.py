@@ -12,7 +12,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from models import quota_counters_table as counters
 from models import quota_events_table as events
@@ -52,6 +62,34 @@ class PauseInfo:
     until: datetime
     error_code: int
 
+
+# The statements of a reservation, built once: a reservation runs several of them for every
+# API call, and building and keying them anew each time cost more than executing them.
+_ACTIVE_PAUSES = select(pauses).where(
+    pauses.c.scope.in_(bindparam("keys", expanding=True)), pauses.c.until > bindparam("now")
+)
+_IN_WINDOW = (events.c.scope == bindparam("scope"), events.c.at > bindparam("since"))
+_COUNT_IN_WINDOW = select(func.count()).select_from(events).where(*_IN_WINDOW)
+_NTH_OLDEST_IN_WINDOW = (
+    select(events.c.at)
+    .where(*_IN_WINDOW)
+    .order_by(events.c.at)
+    .offset(bindparam("n", type_=Integer, literal_execute=True))
+    .limit(1)
+)
+# Not named after the columns: an UPDATE keeps those names for its SET clause.
+_COUNTER_MATCH = (
+    counters.c.scope == bindparam("counter_scope"),
+    counters.c.period == bindparam("counter_period"),
+)
+_WINDOWS_FROM = select(counters.c.window_start, counters.c.used).where(
+    *_COUNTER_MATCH, counters.c.window_start >= bindparam("first")
+)
+_COUNT_ONE = (
+    update(counters)
+    .where(*_COUNTER_MATCH, counters.c.window_start == bindparam("counter_window"))
+    .values(used=counters.c.used + 1)
+)
 
 Clock = Callable[[Connection], datetime]
 # Work that must commit with a grant, or not at all: given the transaction and its time.
@@ -127,9 +165,7 @@ class Ledger:
         keys = sorted({s.key for s in scopes})
         lock_scopes(conn, keys)
         now = self.clock(conn)
-        active = conn.execute(
-            select(pauses).where(pauses.c.scope.in_(keys), pauses.c.until > now)
-        ).all()
+        active = conn.execute(_ACTIVE_PAUSES, {"keys": keys, "now": now}).all()
         if active:
             last = max(active, key=lambda r: r.until)
             return Wait((last.until - now).total_seconds(), last.until, last.scope, last.error_code)
@@ -141,9 +177,12 @@ class Ledger:
         longest, key = max(waits, default=(0.0, ""))
         if longest > 0:
             return Wait(longest, now + timedelta(seconds=longest), key)
+        sliding = [
+            {"scope": s.key, "at": now} for s in scopes if any(is_sliding(r) for r in s.rates)
+        ]
+        if sliding:
+            conn.execute(insert(events), sliding)
         for scope in scopes:
-            if any(is_sliding(r) for r in scope.rates):
-                conn.execute(insert(events).values(scope=scope.key, at=now))
             for rate in scope.rates:
                 if not is_sliding(rate):
                     self._count(conn, scope.key, rate, now)
@@ -154,13 +193,11 @@ class Ledger:
     def _wait_for(self, conn: Connection, key: str, rate: Rate, now: datetime) -> float:
         if is_sliding(rate):
             window = sliding_window(rate, self.margin)
-            inside = (events.c.scope == key, events.c.at > now - timedelta(seconds=window))
-            count = conn.scalar(select(func.count()).select_from(events).where(*inside)) or 0
+            inside = {"scope": key, "since": now - timedelta(seconds=window)}
+            count = conn.scalar(_COUNT_IN_WINDOW, inside) or 0
 
             def nth_oldest(n: int) -> float:
-                at: datetime | None = conn.scalar(
-                    select(events.c.at).where(*inside).order_by(events.c.at).offset(n).limit(1)
-                )
+                at: datetime | None = conn.scalar(_NTH_OLDEST_IN_WINDOW, {**inside, "n": n})
                 assert at is not None  # the scope is locked: the count still holds
                 return at.timestamp()
 
@@ -168,25 +205,20 @@ class Ledger:
         t = now.timestamp()
         first = calendar_windows(rate.period, t, self.tz, self.slack)[0]
         rows = conn.execute(
-            select(counters.c.window_start, counters.c.used).where(
-                counters.c.scope == key,
-                counters.c.period == str(rate.period),
-                counters.c.window_start >= _utc(first),
-            )
+            _WINDOWS_FROM,
+            {"counter_scope": key, "counter_period": str(rate.period), "first": _utc(first)},
         ).all()
         used = {r.window_start.timestamp(): int(r.used) for r in rows}
         return calendar_wait(rate.period, rate.calls, used, t, self.tz, self.slack)
 
     def _count(self, conn: Connection, key: str, rate: Rate, now: datetime) -> None:
         for start in calendar_windows(rate.period, now.timestamp(), self.tz, self.slack):
-            match = (
-                counters.c.scope == key,
-                counters.c.period == str(rate.period),
-                counters.c.window_start == _utc(start),
-            )
-            if conn.execute(
-                update(counters).where(*match).values(used=counters.c.used + 1)
-            ).rowcount:
+            window = {
+                "counter_scope": key,
+                "counter_period": str(rate.period),
+                "counter_window": _utc(start),
+            }
+            if conn.execute(_COUNT_ONE, window).rowcount:
                 continue
             conn.execute(
                 insert(counters).values(
