@@ -14,7 +14,19 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, case, delete, insert, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Update,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from models import meetings_table as meetings
@@ -111,19 +123,16 @@ class Store:
         they are written even when the calendar edited the row meanwhile (that row stays
         pending, and the next pass updates the meeting with the edit).
         """
-        ids = {"meeting_id": meeting_id, "meeting_code": meeting_code, "join_url": join_url}
-        values: dict[str, Any] = {k: v for k, v in ids.items() if v is not None}
-        values.update(
-            sync_state=_if_unchanged(revision, "synced", "pending"),
-            synced_revision=revision,
-            synced_at=utcnow() if now is None else now,
-            create_intent_at=None,
-            attempts=0,
-            next_attempt_at=None,
-            error_code=None,
-            error_message=None,
-        )
-        return self._write_back(row_id, owner, values, revision)
+        params = {
+            "row_id": row_id,
+            "owner": owner,
+            "synced_rev": revision,
+            "new_meeting_id": meeting_id,
+            "new_meeting_code": meeting_code,
+            "new_join_url": join_url,
+            "synced_at_given": now,
+        }
+        return self._run_write_back(_SYNCED, params, row_id, owner, revision)
 
     def record_cancelled(
         self, row_id: int, *, owner: str, revision: int, now: datetime
@@ -234,10 +243,20 @@ class Store:
             .where(meetings.c.id == row_id, meetings.c.lease_owner == owner)
             .values(**values)
         )
+        return self._run_write_back(stmt, {}, row_id, owner, revision)
+
+    def _run_write_back(
+        self,
+        stmt: Update,
+        params: dict[str, Any],
+        row_id: int,
+        owner: str,
+        revision: int | None,
+    ) -> WriteOutcome:
         with self.engine.begin() as conn:
             if conn.dialect.update_returning:
-                current = conn.execute(stmt.returning(meetings.c.revision)).scalar()
-            elif conn.execute(stmt).rowcount == 1:
+                current = conn.execute(stmt.returning(meetings.c.revision), params).scalar()
+            elif conn.execute(stmt, params).rowcount == 1:
                 # Same transaction, row still locked by the UPDATE: nobody changed it since.
                 current = conn.scalar(select(meetings.c.revision).where(meetings.c.id == row_id))
             else:
@@ -249,6 +268,38 @@ class Store:
             logger.info("row_edited_during_sync id=%s synced=%s now=%s", row_id, revision, current)
             return WriteOutcome.SUPERSEDED
         return WriteOutcome.WRITTEN
+
+
+def _keep_unless_given(column: Column[Any]) -> ColumnElement[Any]:
+    return func.coalesce(bindparam(f"new_{column.name}", type_=column.type), column)
+
+
+# A sync's write-back runs once per synced row: built once, with its guards (the lease, and
+# the revision that decides synced or still pending) and its values as parameters. An id
+# given as NULL keeps the stored one; no synced_at given means the database's clock.
+_SYNCED = (
+    update(meetings)
+    .where(meetings.c.id == bindparam("row_id"), meetings.c.lease_owner == bindparam("owner"))
+    .values(
+        meeting_id=_keep_unless_given(meetings.c.meeting_id),
+        meeting_code=_keep_unless_given(meetings.c.meeting_code),
+        join_url=_keep_unless_given(meetings.c.join_url),
+        sync_state=case(
+            (meetings.c.revision == bindparam("synced_rev"), "synced"), else_="pending"
+        ),
+        synced_revision=bindparam("synced_rev"),
+        synced_at=func.coalesce(
+            bindparam("synced_at_given", type_=meetings.c.synced_at.type), utcnow()
+        ),
+        create_intent_at=None,
+        attempts=0,
+        next_attempt_at=None,
+        error_code=None,
+        error_message=None,
+        lease_owner=None,
+        lease_expires_at=None,
+    )
+)
 
 
 def _if_unchanged(revision: int, then: Any, otherwise: Any) -> ColumnElement[Any]:

@@ -51,6 +51,23 @@ def test_record_synced_writes_the_ids_and_releases_the_row(engine: Engine, store
     assert store.claim(owner="w1", now=T0 + timedelta(days=1), lease_seconds=LEASE, limit=9) == []
 
 
+def test_without_a_time_synced_at_is_the_database_clock_at_the_write(
+    engine: Engine, store: Store
+) -> None:
+    row_id = insert_meeting(engine, "a")
+    row = claim_one(store)
+    before = store.now()
+    outcome = store.record_synced(
+        row.id, owner="w1", revision=row.revision, meeting_id="m-1", meeting_code=None,
+        join_url=None,
+    )  # fmt: skip
+    after_write = store.now()
+    assert outcome is WriteOutcome.WRITTEN
+    after = read_meeting(engine, row_id)
+    assert after.synced_at is not None and before <= after.synced_at <= after_write
+    assert (after.meeting_id, after.meeting_code, after.join_url) == ("m-1", None, None)
+
+
 def test_an_edit_during_the_call_keeps_the_meeting_id_and_stays_pending(
     engine: Engine, store: Store
 ) -> None:
