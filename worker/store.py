@@ -89,20 +89,11 @@ class Store:
         ``conn``: write inside that transaction (the create's quota reservation) instead of
         one of its own.
         """
-        at: Any = utcnow() if now is None else now
-        stmt = (
-            update(meetings)
-            .where(
-                meetings.c.id == row_id,
-                meetings.c.lease_owner == owner,
-                meetings.c.lease_expires_at > at,
-            )
-            .values(create_intent_at=at)
-        )
+        params = {"row_id": row_id, "owner": owner, "intent_at_given": now}
         if conn is not None:
-            return conn.execute(stmt).rowcount == 1
+            return conn.execute(_MARK_INTENT, params).rowcount == 1
         with self.engine.begin() as own:
-            return own.execute(stmt).rowcount == 1
+            return own.execute(_MARK_INTENT, params).rowcount == 1
 
     def record_synced(
         self,
@@ -299,6 +290,21 @@ _SYNCED = (
         lease_owner=None,
         lease_expires_at=None,
     )
+)
+
+
+_INTENT_AT = func.coalesce(
+    bindparam("intent_at_given", type_=meetings.c.create_intent_at.type), utcnow()
+)
+# Runs once per create, inside its quota reservation: built once, like _SYNCED.
+_MARK_INTENT = (
+    update(meetings)
+    .where(
+        meetings.c.id == bindparam("row_id"),
+        meetings.c.lease_owner == bindparam("owner"),
+        meetings.c.lease_expires_at > _INTENT_AT,
+    )
+    .values(create_intent_at=_INTENT_AT)
 )
 
 

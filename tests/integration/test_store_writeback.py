@@ -68,6 +68,26 @@ def test_without_a_time_synced_at_is_the_database_clock_at_the_write(
     assert (after.meeting_id, after.meeting_code, after.join_url) == ("m-1", None, None)
 
 
+def test_without_a_time_the_intent_is_checked_and_stamped_on_the_database_clock(
+    engine: Engine, store: Store
+) -> None:
+    row_id = insert_meeting(engine, "a")
+    before = store.now()
+    store.claim(owner="w1", now=before, lease_seconds=LEASE, limit=1)
+    assert store.mark_create_intent(row_id, owner="w1")
+    after_write = store.now()
+    marked = read_meeting(engine, row_id).create_intent_at
+    assert marked is not None and before <= marked <= after_write
+    # A lease that ran out by the database's clock refuses the marker.
+    with engine.begin() as conn:
+        conn.execute(
+            update(meetings)
+            .where(meetings.c.id == row_id)
+            .values(lease_owner="w2", lease_expires_at=before - timedelta(seconds=1))
+        )
+    assert not store.mark_create_intent(row_id, owner="w2")
+
+
 def test_an_edit_during_the_call_keeps_the_meeting_id_and_stays_pending(
     engine: Engine, store: Store
 ) -> None:
