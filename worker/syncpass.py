@@ -275,13 +275,16 @@ class SyncPass:
 
     def _find_previous_create(self, row: MeetingRow, spec: MeetingSpec) -> MeetingInfo | None:
         # Only meetings starting exactly then can match, so the listing runs from the row's
-        # start time to the first page past it: one page unless more than 20 of the user's
-        # meetings start at that moment. One reservation covers it.
+        # start time until the page cursor passes it: one page unless more than 20 of the
+        # user's meetings start at that moment. Each page is one call through the quota
+        # gate and the retries: a failed page is asked for again, not the whole list.
         start = int(spec.start.timestamp())
-        candidates = self._call(
-            "list",
-            spec.userid,
-            lambda: self.client.list_user_meetings(spec.userid, pos=start, until=start),
+
+        def through_the_gate(fetch: Callable[[], T]) -> T:
+            return self._call("list", spec.userid, fetch)
+
+        candidates = self.client.list_user_meetings(
+            spec.userid, pos=start, until=start, each_page=through_the_gate
         )
         taken = self.store.meeting_ids_taken([c.meeting_id for c in candidates], except_row=row.id)
         return find_adoptable(candidates, spec, taken=taken)

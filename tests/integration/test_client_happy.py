@@ -18,9 +18,13 @@ SUBJECT = "周会 · 发布评审 🚀"
 ODD_USER = "李雷@example.com"
 
 
+# One base for the whole module: a base taken at each call moves when a second turns
+# between two calls, and a listing "from" a moment would then miss what was made at it.
+BASE = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+
+
 def future(hours: float) -> datetime:
-    base = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
-    return base + timedelta(hours=hours)
+    return BASE + timedelta(hours=hours)
 
 
 def spec(userid: str, subject: str = SUBJECT, at: float = 0, **extra: Any) -> MeetingSpec:

@@ -20,6 +20,8 @@ from tests.integration.syncenv import (
     worker_config,
 )
 from worker.rows import MeetingRow
+from worker.wemeet.client import WemeetClient
+from worker.wemeet.meeting import MeetingSpec
 
 SUBJECTS = ["周会", "Design review 🎨", "Ünïcödé stand-up", "季度规划 📅", "1:1"]
 
@@ -192,3 +194,43 @@ def test_rows_are_planned_on_the_database_clock_plus_the_time_since_the_claim(
     assert report.counts == {"claimed": 1, "failed": 1}
     assert rows(engine)["cal-1"].error_code == "local.start_in_past"
     assert sandbox.stats()["total"] == 0
+
+
+def test_a_reconciliation_asks_again_for_the_page_that_failed_not_the_whole_list(
+    engine: Engine, migrated_url: str, sandbox: SandboxServer
+) -> None:
+    # 25 meetings of bob's start at the same moment: the lost create is on the second page.
+    start = SOON + timedelta(hours=3)
+    maker = WemeetClient(sandbox.credentials, sandbox.base_url)
+    made = {
+        f"Standup {i}": maker.create_meeting(
+            MeetingSpec("bob", f"Standup {i}", start, start + timedelta(hours=1))
+        ).meeting_id
+        for i in range(25)
+    }
+    insert(
+        engine, "cal-1", "Standup 22", userid="bob", start_time=start,
+        end_time=start + timedelta(hours=1), create_intent_at=datetime.now(UTC),
+    )  # fmt: skip
+    sync = make_pass(worker_config(migrated_url, sandbox), engine)
+    assert sync.gate is not None
+    reserve = sync.gate.ledger.reserve
+    reservations = 0
+
+    def second_page_fails_once(*args: Any) -> Any:
+        nonlocal reservations
+        reservations += 1
+        if reservations == 2:  # the second page's first attempt: the API fails it
+            sandbox.set_faults(inject=[{"endpoint": "list", "action": "fail"}])
+        return reserve(*args)
+
+    sync.gate.ledger.reserve = second_page_fails_once  # type: ignore[method-assign]
+    report = sync.run()
+
+    assert report.counts == {"claimed": 1, "adopted": 1}
+    assert rows(engine)["cal-1"].meeting_id == made["Standup 22"]
+    stats = sandbox.stats()
+    # Page 1, page 2 failed, page 2 again; each of them reserved from the quota.
+    assert stats["by_endpoint"]["list"]["total"] == 3
+    assert stats["by_status"]["500"] == 1
+    assert reservations == 3

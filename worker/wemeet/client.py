@@ -13,8 +13,9 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from types import TracebackType
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import requests
 
@@ -36,12 +37,25 @@ from worker.wemeet.responses import (
     malformed,
     transport_error,
 )
-from worker.wemeet.results import MalformedResponse, MeetingInfo, parse_first_meeting, parse_page
+from worker.wemeet.results import (
+    MalformedResponse,
+    MeetingInfo,
+    MeetingPage,
+    parse_first_meeting,
+    parse_page,
+)
 from worker.wemeet.signing import Credentials
 from worker.wemeet.uri import build_uri, parse_base_url, path_segment
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+class PageRunner(Protocol):
+    """Runs the fetch of one page of a listing and returns what it returned."""
+
+    def __call__(self, fetch: Callable[[], T]) -> T: ...
+
 
 DEFAULT_MAX_LIST_PAGES = 50  # 1,000 meetings: far beyond one user's upcoming calendar
 
@@ -169,7 +183,12 @@ class WemeetClient:
         return info
 
     def list_user_meetings(
-        self, userid: str, *, pos: int | None = None, until: int | None = None
+        self,
+        userid: str,
+        *,
+        pos: int | None = None,
+        until: int | None = None,
+        each_page: PageRunner | None = None,
     ) -> list[MeetingInfo]:
         """Every upcoming or running meeting of ``userid`` (from ``pos``, Unix seconds),
         paging until ``remaining`` is 0, each meeting once. Raises ApiError rather than
@@ -179,7 +198,16 @@ class WemeetClient:
         past ``until``. The cursor is a start time, and a page asked for from ``pos`` holds
         only meetings starting at ``pos`` or later, so by the API's own contract no later
         page can hold a meeting starting from ``pos`` to ``until``. A user with hundreds of
-        upcoming meetings then costs a page or two, not all of them."""
+        upcoming meetings then costs a page or two, not all of them.
+
+        ``each_page`` runs the fetch of each page (one API call): the worker passes it
+        through its quota gate and its retries, so a failed page is asked for again, not the
+        whole list, and every page is counted against the quota."""
+        run_page: PageRunner = each_page or _run
+
+        def parse(doc: object) -> MeetingPage:
+            return parse_page(doc, userid=userid)
+
         seen: dict[str, MeetingInfo] = {}
         cursor: tuple[int | None, int | None] = (pos, None)
         for _ in range(self._max_list_pages):
@@ -188,11 +216,9 @@ class WemeetClient:
                 query.append(("pos", str(cursor[0])))
             if cursor[1] is not None:
                 query.append(("cursory", str(cursor[1])))
-            page, meta = self._call(
-                "list", "GET", "/v1/meetings",
-                lambda doc: parse_page(doc, userid=userid),
-                query=query,
-            )  # fmt: skip
+            page, meta = run_page(
+                partial(self._call, "list", "GET", "/v1/meetings", parse, query=query)
+            )
             for meeting in page.meetings:
                 seen.setdefault(meeting.meeting_id, meeting)
             if page.remaining == 0 or _cursor_past(page.next_pos, until):
@@ -319,6 +345,10 @@ def _parse(meta: ResponseMeta, doc: object, parse: Callable[[object], T]) -> T:
         return parse(doc)
     except MalformedResponse as exc:
         raise malformed(meta, str(exc)) from None
+
+
+def _run(fetch: Callable[[], T]) -> T:
+    return fetch()
 
 
 def _cursor_past(next_pos: int | None, until: int | None) -> bool:
