@@ -147,7 +147,6 @@ class Store:
         revision: int,
         error_code: str,
         error_message: str,
-        now: datetime | None = None,
     ) -> WriteOutcome:
         """The row cannot be synced as it is: 'failed' with the error, until it is edited.
 
@@ -261,8 +260,21 @@ class Store:
         return WriteOutcome.WRITTEN
 
 
+def _if_unchanged(
+    revision: int | ColumnElement[Any], then: Any, otherwise: Any
+) -> ColumnElement[Any]:
+    """``then`` while the row is still at ``revision``, else ``otherwise``: decided in SQL,
+    in the same statement as the write, so an edit committed at any moment is honoured."""
+    return case((meetings.c.revision == revision, then), else_=otherwise)
+
+
 def _keep_unless_given(column: Column[Any]) -> ColumnElement[Any]:
     return func.coalesce(bindparam(f"new_{column.name}", type_=column.type), column)
+
+
+def _given_or_database_clock(name: str, column: Column[Any]) -> ColumnElement[Any]:
+    # A time given as NULL is the database's clock at the moment of the write.
+    return func.coalesce(bindparam(name, type_=column.type), utcnow())
 
 
 # A sync's write-back runs once per synced row: built once, with its guards (the lease, and
@@ -275,13 +287,9 @@ _SYNCED = (
         meeting_id=_keep_unless_given(meetings.c.meeting_id),
         meeting_code=_keep_unless_given(meetings.c.meeting_code),
         join_url=_keep_unless_given(meetings.c.join_url),
-        sync_state=case(
-            (meetings.c.revision == bindparam("synced_rev"), "synced"), else_="pending"
-        ),
+        sync_state=_if_unchanged(bindparam("synced_rev"), "synced", "pending"),
         synced_revision=bindparam("synced_rev"),
-        synced_at=func.coalesce(
-            bindparam("synced_at_given", type_=meetings.c.synced_at.type), utcnow()
-        ),
+        synced_at=_given_or_database_clock("synced_at_given", meetings.c.synced_at),
         create_intent_at=None,
         attempts=0,
         next_attempt_at=None,
@@ -293,9 +301,7 @@ _SYNCED = (
 )
 
 
-_INTENT_AT = func.coalesce(
-    bindparam("intent_at_given", type_=meetings.c.create_intent_at.type), utcnow()
-)
+_INTENT_AT = _given_or_database_clock("intent_at_given", meetings.c.create_intent_at)
 # Runs once per create, inside its quota reservation: built once, like _SYNCED.
 _MARK_INTENT = (
     update(meetings)
@@ -306,12 +312,6 @@ _MARK_INTENT = (
     )
     .values(create_intent_at=_INTENT_AT)
 )
-
-
-def _if_unchanged(revision: int, then: Any, otherwise: Any) -> ColumnElement[Any]:
-    """``then`` while the row is still at ``revision``, else ``otherwise``: decided in SQL,
-    in the same statement as the write, so an edit committed at any moment is honoured."""
-    return case((meetings.c.revision == revision, then), else_=otherwise)
 
 
 def _refunded_attempts() -> ColumnElement[int]:

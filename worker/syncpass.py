@@ -105,8 +105,8 @@ class SyncPass:
         # same object, which no other pass of it overlaps, gives them back first.
         self._unfinished: set[int] = set()
         # The database's clock as read at the last claim, with this host's monotonic clock
-        # then: planning a row needs the time only to minutes (a start in the past), so it
-        # takes the elapsed time from here instead of a round trip per row.
+        # then: planning a row and timing its retry need the time only to seconds, so they
+        # take the elapsed time from here instead of a round trip per row.
         self.monotonic = monotonic
         self._clock_read: tuple[datetime, float] | None = None
 
@@ -175,8 +175,8 @@ class SyncPass:
         counts["released"] += released
 
     def _now(self) -> datetime:
-        if self._clock_read is None:
-            return self.store.now()
+        """The database's clock now, from its reading at the claim (rows exist only after one)."""
+        assert self._clock_read is not None, "a row is planned only after its claim"
         read, at = self._clock_read
         return read + timedelta(seconds=self.monotonic() - at)
 
@@ -375,7 +375,7 @@ class SyncPass:
         )
 
     def _handle_error(self, row: MeetingRow, exc: ApiError | TransportError, operation: str) -> str:
-        now = self.durable("clock", self.store.now)
+        now = self._now()
         decision = decide(
             exc,
             operation=operation,

@@ -122,9 +122,7 @@ def test_a_worker_whose_lease_was_taken_over_writes_nothing(engine: Engine, stor
     assert not store.mark_create_intent(row_id, owner="slow", now=later)
     assert synced(store, slow, owner="slow") is WriteOutcome.LEASE_LOST
     assert (
-        store.record_failed(
-            row_id, owner="slow", revision=1, error_code="9093", error_message="x", now=later
-        )
+        store.record_failed(row_id, owner="slow", revision=1, error_code="9093", error_message="x")
         is WriteOutcome.LEASE_LOST
     )
     assert (
@@ -183,7 +181,6 @@ def test_record_failed_until_the_row_is_edited(engine: Engine, store: Store) -> 
         revision=row.revision,
         error_code="9093",
         error_message="会议主题包含敏感词" * 300,  # longer than any column holds
-        now=T0,
     )
     assert outcome is WriteOutcome.WRITTEN
     failed = read_meeting(engine, row_id)
@@ -203,7 +200,7 @@ def test_a_failure_about_content_that_was_edited_meanwhile_is_dropped(
     row = claim_one(store)
     calendar_edit(engine, row_id, "fixed while the call was failing")
     outcome = store.record_failed(
-        row_id, owner="w1", revision=row.revision, error_code="9093", error_message="bad", now=T0
+        row_id, owner="w1", revision=row.revision, error_code="9093", error_message="bad"
     )
     assert outcome is WriteOutcome.SUPERSEDED
     after = read_meeting(engine, row_id)
