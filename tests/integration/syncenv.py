@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import Engine, func, select, text
 
@@ -147,13 +147,15 @@ def wait_for(condition: Callable[[], bool], what: str, deadline: float = DEADLIN
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def start_daemon(env: Mapping[str, str]) -> subprocess.Popen[str]:
-    """`meeting-sync run` with its log on stdout."""
+def start_daemon(
+    env: Mapping[str, str], log: IO[str] | int = subprocess.PIPE
+) -> subprocess.Popen[str]:
+    """`meeting-sync run` with its log on stdout (or in ``log``)."""
     return subprocess.Popen(
         [sys.executable, "-m", "worker.cli", "run"],
         env=dict(env),
         cwd=ROOT,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )

@@ -29,7 +29,16 @@ import requests
 from sqlalchemy import Engine
 
 from sandbox.config import DEMO_CREDENTIALS
-from tests.integration.syncenv import ROOT, SOON, cli_env, count_synced, insert, rows, wait_for
+from tests.integration.syncenv import (
+    ROOT,
+    SOON,
+    cli_env,
+    count_synced,
+    insert,
+    rows,
+    start_daemon,
+    wait_for,
+)
 from worker.config import for_api
 
 ROWS = int(os.environ.get("MEETING_SYNC_TEST_CHAOS_ROWS") or 200)
@@ -101,14 +110,7 @@ class Fleet:
         log = path.open("w")
         self.files.append(log)
         self.started += 1
-        process = subprocess.Popen(
-            [sys.executable, "-m", "worker.cli", "run"],
-            env=self.env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        process = start_daemon(self.env, log)
         self.log_of[process.pid] = path
         return process
 

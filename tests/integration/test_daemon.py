@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import signal
+import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from tests.integration.syncenv import (
     wait_for,
     worker_config,
 )
+from worker.config import Config
 from worker.daemon import EXIT_AT_ONCE
 
 
@@ -85,19 +87,38 @@ def _in_flight(engine: Engine) -> bool:
     return any(r.create_intent_at is not None for r in rows(engine).values())
 
 
+def start_with_a_create_in_flight(engine: Engine, config: Config) -> subprocess.Popen[str]:
+    """A daemon, once it has sent a create whose answer the sandbox is holding back."""
+    daemon = start_daemon(cli_env(config))
+    try:
+        wait_for(lambda: _in_flight(engine), "a create to be in flight")
+    except BaseException:
+        daemon.kill()
+        daemon.communicate(timeout=30)
+        raise
+    return daemon
+
+
+def read_until(daemon: subprocess.Popen[str], text: str) -> None:
+    """Read the daemon's log until a line holds ``text``."""
+    assert daemon.stdout is not None
+    for line in daemon.stdout:
+        if text in line:
+            return
+    raise AssertionError(f"the daemon ended without logging {text!r}")
+
+
 def test_sigterm_lets_the_call_in_flight_finish_and_hands_back_the_rest(
     engine: Engine, migrated_url: str, sandbox_factory: Callable[..., SandboxServer]
 ) -> None:
     server = sandbox_factory(latency_ms=1500)
-    config = worker_config(migrated_url, server, batch_size=3)
     for i in range(3):
         insert(engine, f"cal-{i}", f"Meeting {i}")
-    daemon = start_daemon(cli_env(config))
-    try:
-        wait_for(lambda: _in_flight(engine), "a create to be in flight")
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        output, _ = daemon.communicate(timeout=30)
+    daemon = start_with_a_create_in_flight(
+        engine, worker_config(migrated_url, server, batch_size=3)
+    )
+    daemon.send_signal(signal.SIGTERM)
+    output, _ = daemon.communicate(timeout=30)
     assert daemon.returncode == 0, output
     assert "daemon_stopped" in output
     table = rows(engine)
@@ -113,16 +134,11 @@ def test_a_second_signal_exits_at_once_without_waiting_for_the_call(
     engine: Engine, migrated_url: str, sandbox_factory: Callable[..., SandboxServer]
 ) -> None:
     server = sandbox_factory(latency_ms=5000)
-    config = worker_config(migrated_url, server)
     insert(engine, "cal-1", "Slow")
-    daemon = start_daemon(cli_env(config))
-    assert daemon.stdout is not None
+    daemon = start_with_a_create_in_flight(engine, worker_config(migrated_url, server))
     try:
-        wait_for(lambda: _in_flight(engine), "a create to be in flight")
         daemon.send_signal(signal.SIGTERM)
-        for line in daemon.stdout:
-            if "stopping finishing_in_flight_call" in line:
-                break
+        read_until(daemon, "stopping finishing_in_flight_call")
         daemon.send_signal(signal.SIGTERM)
     finally:
         output, _ = daemon.communicate(timeout=30)
@@ -146,10 +162,7 @@ def test_sigterm_at_any_moment_stops_the_daemon_cleanly(
     rng = random.Random(20261122)
     for _ in range(20):
         daemon = start_daemon(env)
-        assert daemon.stdout is not None
-        for line in daemon.stdout:
-            if "daemon_started" in line:
-                break
+        read_until(daemon, "daemon_started")
         time.sleep(rng.uniform(0.0, 0.3))  # a random moment, not a wait for anything
         daemon.send_signal(signal.SIGTERM)
         output, _ = daemon.communicate(timeout=30)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
-from collections.abc import Callable
 
 import pytest
 from sqlalchemy import Engine
@@ -25,12 +24,13 @@ from tests.integration.syncenv import (
     wait_for,
     worker_config,
 )
+from worker.config import Config
 from worker.durable import DurableWrites
 from worker.exceptions import DatabaseUnavailable
 from worker.rows import MeetingRow
 from worker.store import Store
+from worker.syncpass import SyncPass
 
-AfterCall = Callable[[MeetingRow, str], None]
 POSTGRESQL = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
 
@@ -39,14 +39,18 @@ def lease_has_expired(store: Store, row: MeetingRow) -> bool:
     return store.now() > row.lease_expires_at
 
 
-def outage_after_the_call_of(outage: Outage, external_id: str) -> AfterCall:
-    """The database goes away right after the API has answered for this one row."""
+def pass_meeting_an_outage(
+    config: Config, engine: Engine, outage: Outage, time: SteppingTime, patience: float
+) -> SyncPass:
+    """A pass whose database goes away right after the API has answered for cal-1, and
+    whose write-backs wait up to ``patience`` seconds of ``time`` for it to come back."""
 
     def database_goes_away(row: MeetingRow, operation: str) -> None:
-        if row.external_id == external_id:
+        if row.external_id == "cal-1":
             outage.begin()
 
-    return database_goes_away
+    durable = DurableWrites(patience, sleep=time.sleep, clock=time.clock)
+    return make_pass(config, engine, after_call=database_goes_away, durable=durable)
 
 
 @POSTGRESQL
@@ -57,12 +61,8 @@ def test_a_write_back_waits_out_an_outage_and_keeps_the_meeting(
     insert(engine, "cal-2", "Budget review")
     outage = Outage(migrated_url)
     time = SteppingTime(on_sleep=outage.end_if_active)  # the database is back once waited for
-    sync = worker_config(migrated_url, sandbox)
-    sync_pass = make_pass(
-        sync,
-        engine,
-        after_call=outage_after_the_call_of(outage, "cal-1"),
-        durable=DurableWrites(60, sleep=time.sleep, clock=time.clock),
+    sync_pass = pass_meeting_an_outage(
+        worker_config(migrated_url, sandbox), engine, outage, time, patience=60
     )
     try:
         with caplog.at_level(logging.WARNING):
@@ -88,12 +88,7 @@ def test_an_abandoned_write_back_is_found_again_by_the_next_pass(
     outage = Outage(migrated_url)
     time = SteppingTime()  # the outage outlasts the patience
     config = worker_config(migrated_url, sandbox, lease_seconds=1.0, writeback_retry_seconds=0.5)
-    sync_pass = make_pass(
-        config,
-        engine,
-        after_call=lambda row, operation: outage.begin(),
-        durable=DurableWrites(5, sleep=time.sleep, clock=time.clock),
-    )
+    sync_pass = pass_meeting_an_outage(config, engine, outage, time, patience=5)
     try:
         with caplog.at_level(logging.ERROR), pytest.raises(DatabaseUnavailable):
             sync_pass.run()
@@ -128,12 +123,7 @@ def test_the_next_pass_of_the_same_worker_takes_back_what_an_outage_cut_short(
     time = SteppingTime()  # the outage outlasts the patience
     # The default lease: five minutes that the rows of the cut pass must not wait out.
     config = worker_config(migrated_url, sandbox, batch_size=2)
-    sync_pass = make_pass(
-        config,
-        engine,
-        after_call=outage_after_the_call_of(outage, "cal-1"),
-        durable=DurableWrites(5, sleep=time.sleep, clock=time.clock),
-    )
+    sync_pass = pass_meeting_an_outage(config, engine, outage, time, patience=5)
     try:
         with pytest.raises(DatabaseUnavailable):
             sync_pass.run()
