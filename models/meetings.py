@@ -92,6 +92,9 @@ class Meeting(Base):
     # Set before a create is sent; while set and meeting_id is empty, a meeting may exist
     # remotely that the next attempt must look for before creating another.
     create_intent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What that create sent (creator, subject, times, the row's revision then): the lookup
+    # matches this, since the calendar may have edited the row after the answer was lost.
+    create_intent_sent: Mapped[Any] = mapped_column(JSONDocument, nullable=True)
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=utcnow())
     # When the calendar last changed the row (set by the trigger, not by worker writes).

@@ -55,6 +55,20 @@ class Done:
 Decision = Fail | RetryLater | Trip | Done
 
 
+def refused_outright(exc: ApiError | TransportError, operation: str) -> bool:
+    """Whether a failed create certainly made no meeting: the API itself refused it.
+
+    Its in-call retries stop at the first answer that may have created the meeting, so the
+    error that ends the call is the one to judge. A transient answer (a 5xx, a malformed
+    success) or a lost one may have come after the work was done; an error code of the
+    API's own (positive: the client's codes are 0 and below) that is not transient is a
+    refusal before acting.
+    """
+    if operation != "create" or not isinstance(exc, ApiError) or exc.error_code <= 0:
+        return False
+    return classify_error(exc, operation) is not ErrorKind.TRANSIENT
+
+
 def decide(
     exc: ApiError | TransportError,
     *,
@@ -63,7 +77,9 @@ def decide(
     now: datetime,
     policy: RetryPolicy,
     rng: random.Random,
+    userid: str | None = None,
 ) -> Decision:
+    """``userid``: the row's creator, named in a message about an unknown user."""
     if isinstance(exc, TransportError):
         return RetryLater(
             "transport",
@@ -80,7 +96,7 @@ def decide(
     if kind is ErrorKind.CONFIGURATION:
         return Trip(code, diagnose_configuration(exc.error_code))
     if kind is ErrorKind.ROW_PERMANENT:
-        return Fail(code, row_message(exc.error_code, operation, exc.message))
+        return Fail(code, row_message(exc.error_code, operation, exc.message, userid=userid))
     if kind is ErrorKind.RATE_WINDOW:
         return RetryLater(
             code, exc.message, now + timedelta(seconds=policy.rate_window_seconds), refund=True

@@ -60,6 +60,7 @@ class MeetingRow:
     lease_owner: str | None
     lease_expires_at: datetime | None
     create_intent_at: datetime | None
+    create_intent_sent: JSONValue | MalformedJSON
     synced_at: datetime | None
     created_at: datetime
     updated_at: datetime

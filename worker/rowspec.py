@@ -12,6 +12,7 @@ from typing import Any
 
 from worker.exceptions import InvalidMeeting
 from worker.rows import MalformedJSON, MalformedTime, MeetingRow
+from worker.wemeet import checks
 from worker.wemeet.meeting import MeetingSpec
 
 
@@ -35,6 +36,28 @@ def spec_from_row(row: MeetingRow) -> MeetingSpec:
         settings=_object(row.settings, "settings"),
         recurring_rule=_object(row.recurring_rule, "recurring_rule"),
     )
+
+
+def meeting_id_of(row: MeetingRow) -> str | None:
+    """The row's meeting id, checked: the worker wrote it, but anyone can edit a table."""
+    if row.meeting_id is None:
+        return None
+    return checks.meeting_id(row.meeting_id)
+
+
+def check_sync_after(row: MeetingRow) -> None:
+    """Refuse a ``sync_after`` that is not a time (only SQLite can hold one).
+
+    The claim counts unreadable text as passed precisely so that the row gets here and fails
+    with this message, instead of being created at once or waiting forever.
+    """
+    if isinstance(row.sync_after, MalformedTime):
+        raise InvalidMeeting(
+            "local.bad_sync_after",
+            f"sync_after holds {_clip(row.sync_after.raw)!r}, which is not a time; write an "
+            "ISO time in UTC such as '2026-12-01 02:00:00', or leave it empty.",
+            field="sync_after",
+        )
 
 
 def _time(value: datetime | MalformedTime | None, column: str) -> datetime:

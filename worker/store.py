@@ -9,7 +9,7 @@ revision (a row the calendar edited during the call stays pending for the edit).
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -80,16 +80,18 @@ class Store:
         row_id: int,
         *,
         owner: str,
+        sent: Mapping[str, Any] | None = None,
         now: datetime | None = None,
         conn: Connection | None = None,
     ) -> bool:
         """Record that a create is about to be sent; False unless ``owner`` holds the lease.
 
+        ``sent``: what the create carries, for finding its meeting if the answer is lost.
         ``now`` None: the database's clock at the moment of the write (no extra round trip).
         ``conn``: write inside that transaction (the create's quota reservation) instead of
         one of its own.
         """
-        params = {"row_id": row_id, "owner": owner, "intent_at_given": now}
+        params = {"row_id": row_id, "owner": owner, "intent_at_given": now, "sent": sent}
         if conn is not None:
             return conn.execute(_MARK_INTENT, params).rowcount == 1
         with self.engine.begin() as own:
@@ -125,19 +127,39 @@ class Store:
         }
         return self._run_write_back(_SYNCED, params, row_id, owner, revision)
 
-    def record_cancelled(
-        self, row_id: int, *, owner: str, revision: int, now: datetime
+    def record_adopted(
+        self,
+        row_id: int,
+        *,
+        owner: str,
+        meeting_id: str,
+        meeting_code: str | None,
+        join_url: str | None,
     ) -> WriteOutcome:
-        """The meeting is cancelled (or never existed): settle the row, keeping its ids."""
-        return self.record_synced(
-            row_id,
-            owner=owner,
-            revision=revision,
-            meeting_id=None,
-            meeting_code=None,
-            join_url=None,
-            now=now,
+        """A lost create's meeting is found, but the row changed since: keep the lease and
+        the row pending, hold the ids (the intent marker is done) so that whatever happens
+        next, the row's content goes to this meeting and never to a second one."""
+        values = {
+            "meeting_id": meeting_id,
+            "meeting_code": meeting_code,
+            "join_url": join_url,
+            **_NO_INTENT,
+        }
+        stmt = (
+            update(meetings)
+            .where(meetings.c.id == row_id, meetings.c.lease_owner == owner)
+            .values(**values)
         )
+        return self._run_write_back(stmt, {}, row_id, owner, None)
+
+    def clear_create_intent(self, row_id: int, *, owner: str) -> WriteOutcome:
+        """The create was refused outright: nothing was made, so nothing needs looking for."""
+        stmt = (
+            update(meetings)
+            .where(meetings.c.id == row_id, meetings.c.lease_owner == owner)
+            .values(**_NO_INTENT)
+        )
+        return self._run_write_back(stmt, {}, row_id, owner, None)
 
     def record_failed(
         self,
@@ -147,18 +169,23 @@ class Store:
         revision: int,
         error_code: str,
         error_message: str,
+        nothing_in_flight: bool = False,
     ) -> WriteOutcome:
         """The row cannot be synced as it is: 'failed' with the error, until it is edited.
 
         If the calendar edited the row meanwhile, the error was about content that is gone:
-        the row stays pending, without it.
+        the row stays pending, without it. ``nothing_in_flight``: no create of this row can
+        have reached the API (it was refused outright, or a lookup found none), so the intent
+        marker goes and the next attempt costs no lookup.
         """
-        values = {
+        values: dict[str, Any] = {
             "sync_state": _if_unchanged(revision, "failed", "pending"),
             "error_code": _if_unchanged(revision, error_code[:ERROR_CODE_LENGTH], None),
             "error_message": _if_unchanged(revision, error_message[:ERROR_MESSAGE_LENGTH], None),
             "next_attempt_at": None,
         }
+        if nothing_in_flight:
+            values.update(_NO_INTENT)
         logger.debug("row_failed id=%s code=%s", row_id, error_code)
         return self._write_back(row_id, owner, values, revision)
 
@@ -171,16 +198,20 @@ class Store:
         error_message: str | None,
         next_attempt_at: datetime,
         refund_attempt: bool = False,
+        nothing_in_flight: bool = False,
     ) -> WriteOutcome:
         """Try again at ``next_attempt_at``; the row stays pending.
 
         ``refund_attempt`` undoes the claim's attempt count (a quota wait is no attempt).
+        ``nothing_in_flight`` as for ``record_failed``.
         """
         values: dict[str, Any] = {
             "next_attempt_at": next_attempt_at,
             "error_code": error_code[:ERROR_CODE_LENGTH] if error_code else None,
             "error_message": error_message[:ERROR_MESSAGE_LENGTH] if error_message else None,
         }
+        if nothing_in_flight:
+            values.update(_NO_INTENT)
         if refund_attempt:
             values["attempts"] = _refunded_attempts()
         return self._write_back(row_id, owner, values, None)
@@ -277,6 +308,9 @@ def _given_or_database_clock(name: str, column: Column[Any]) -> ColumnElement[An
     return func.coalesce(bindparam(name, type_=column.type), utcnow())
 
 
+# The create-intent marker cleared: no create of the row can be in flight any more.
+_NO_INTENT: dict[str, Any] = {"create_intent_at": None, "create_intent_sent": None}
+
 # A sync's write-back runs once per synced row: built once, with its guards (the lease, and
 # the revision that decides synced or still pending) and its values as parameters. An id
 # given as NULL keeps the stored one; no synced_at given means the database's clock.
@@ -290,7 +324,7 @@ _SYNCED = (
         sync_state=_if_unchanged(bindparam("synced_rev"), "synced", "pending"),
         synced_revision=bindparam("synced_rev"),
         synced_at=_given_or_database_clock("synced_at_given", meetings.c.synced_at),
-        create_intent_at=None,
+        **_NO_INTENT,
         attempts=0,
         next_attempt_at=None,
         error_code=None,
@@ -310,7 +344,10 @@ _MARK_INTENT = (
         meetings.c.lease_owner == bindparam("owner"),
         meetings.c.lease_expires_at > _INTENT_AT,
     )
-    .values(create_intent_at=_INTENT_AT)
+    .values(
+        create_intent_at=_INTENT_AT,
+        create_intent_sent=bindparam("sent", type_=meetings.c.create_intent_sent.type),
+    )
 )
 
 

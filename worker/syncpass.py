@@ -20,13 +20,19 @@ from sqlalchemy import Connection
 
 from worker.calllog import CallLog
 from worker.durable import DurableWrites
-from worker.exceptions import ApiError, DatabaseUnavailable, QuotaDeferred, TransportError
-from worker.outcome import Done, Fail, RetryLater, RetryPolicy, Trip, decide
+from worker.exceptions import (
+    ApiError,
+    DatabaseUnavailable,
+    InvalidMeeting,
+    QuotaDeferred,
+    TransportError,
+)
+from worker.outcome import Done, Fail, RetryLater, RetryPolicy, Trip, decide, refused_outright
 from worker.plan import Cancel, Create, Reconcile, Reject, Settle, Update, plan
 from worker.quota_gate import QuotaGate
-from worker.reconcile import find_adoptable
+from worker.reconcile import SentCreate, find_adoptable
 from worker.retry import InCallRetry
-from worker.rows import CallLogEntry, MeetingRow
+from worker.rows import CallLogEntry, MeetingRow, WriteOutcome
 from worker.store import Store
 from worker.wemeet.client import WemeetClient
 from worker.wemeet.meeting import MeetingSpec
@@ -61,6 +67,16 @@ class PassReport:
 
 class _LeaseLost(Exception):
     """Another worker owns the row now; this one must not send anything for it."""
+
+
+class _CallFailed(Exception):
+    """An API call failed for good (its in-call retries spent), with the operation it was:
+    the same error means one thing for a create and another for the lookup before it."""
+
+    def __init__(self, operation: str, error: ApiError | TransportError | QuotaDeferred) -> None:
+        super().__init__(str(error))
+        self.operation = operation
+        self.error = error
 
 
 class CircuitOpen(Exception):
@@ -190,16 +206,33 @@ class SyncPass:
         if isinstance(action, Settle):
             self._write_synced(row, row.meeting_id, row.meeting_code, row.join_url)
             return "settled"
-        operation = _operation_of(action)
         try:
             return self._perform(row, action)
-        except (ApiError, TransportError) as exc:
-            return self._handle_error(row, exc, operation)
-        except QuotaDeferred as deferred:
-            # Not the row's fault: it goes back, its attempt refunded, until there is room.
-            code = None if deferred.error_code is None else str(deferred.error_code)
-            self._write_retry(row, code, str(deferred), deferred.until, refund=True)
-            return "deferred"
+        except _CallFailed as failed:
+            if isinstance(failed.error, QuotaDeferred):
+                return self._defer(row, failed.error, failed.operation)
+            return self._handle_error(row, failed.error, failed.operation)
+        except InvalidMeeting as exc:
+            # The client's own last check refused a value before sending it: this row's
+            # fault alone, so it fails here and the pass goes on.
+            logger.info("row_rejected id=%s code=%s", row.id, exc.code)
+            self._write_failed(row, exc.code, exc.message)
+            return "failed"
+
+    def _defer(self, row: MeetingRow, deferred: QuotaDeferred, operation: str) -> str:
+        # Not the row's fault: it goes back, its attempt refunded, until there is room. A
+        # create deferred (at the gate, or refused by a quota error) made no meeting: its
+        # in-call retries stop at the first answer that might have.
+        code = None if deferred.error_code is None else str(deferred.error_code)
+        self._write_retry(
+            row,
+            code,
+            str(deferred),
+            deferred.until,
+            refund=True,
+            nothing_in_flight=operation == "create",
+        )
+        return "deferred"
 
     def _perform(self, row: MeetingRow, action: Create | Reconcile | Update | Cancel) -> str:
         client, call = self.client, self._call
@@ -213,40 +246,73 @@ class SyncPass:
             self._write_synced(row, row.meeting_id, row.meeting_code, row.join_url)
             return "cancelled"
         if isinstance(action, Update):
-            info = call(
-                "update", row.userid, lambda: client.update_meeting(action.meeting_id, action.spec)
-            )
-            self._after_call(row, "update")
-            self._write_synced(
-                row,
-                action.meeting_id,
-                info.meeting_code or row.meeting_code,
-                info.join_url or row.join_url,
-            )
-            return "updated"
+            return self._update(row, action.meeting_id, action.spec, row.meeting_code, row.join_url)
         if isinstance(action, Reconcile):
-            adopted = self._find_previous_create(row, action.spec)
-            if adopted is not None and row.status == "cancelled":
-                # The lost create did happen, and the calendar has cancelled it since.
-                gone = adopted.meeting_id
-                call("cancel", row.userid, lambda: client.cancel_meeting(gone, action.spec.userid))
-                self._after_call(row, "cancel")
-                self._write_synced(row, gone, adopted.meeting_code, adopted.join_url)
-                return "cancelled"
-            if adopted is not None:
-                self._write_synced(row, adopted.meeting_id, adopted.meeting_code, adopted.join_url)
-                return "adopted"
+            return self._reconcile(row, action)
+        return self._create(row, action.spec)
+
+    def _update(
+        self,
+        row: MeetingRow,
+        meeting_id: str,
+        spec: MeetingSpec,
+        meeting_code: str | None,
+        join_url: str | None,
+    ) -> str:
+        info = self._call(
+            "update", row.userid, lambda: self.client.update_meeting(meeting_id, spec)
+        )
+        self._after_call(row, "update")
+        self._write_synced(
+            row, meeting_id, info.meeting_code or meeting_code, info.join_url or join_url
+        )
+        return "updated"
+
+    def _reconcile(self, row: MeetingRow, action: Reconcile) -> str:
+        """Find the meeting a lost create made (by what it sent), then bring it to the row."""
+        adopted = self._find_previous_create(row, action.sent)
+        if adopted is None:
             if row.status == "cancelled":
                 self._write_synced(row, None, None, None)
                 return "settled"
-        return self._create(row, action.spec)
+            if action.rejection is not None:
+                reject = action.rejection
+                self._write_failed(row, reject.code, reject.message, nothing_in_flight=True)
+                return "failed"
+            assert action.spec is not None, "a scheduled row has a spec or a rejection"
+            return self._create(row, action.spec)
+        if row.status == "cancelled":
+            # The lost create did happen, and the calendar has cancelled it since.
+            gone, creator = adopted.meeting_id, action.sent.userid
+            self._call("cancel", creator, lambda: self.client.cancel_meeting(gone, creator))
+            self._after_call(row, "cancel")
+            self._write_synced(row, gone, adopted.meeting_code, adopted.join_url)
+            return "cancelled"
+        if not action.edited:
+            self._write_synced(row, adopted.meeting_id, adopted.meeting_code, adopted.join_url)
+            return "adopted"
+        # The calendar edited the row after the create went out: the meeting holds what was
+        # sent. Its id goes on the row first, so that whatever happens to the update below,
+        # the row's next attempt is an update of this meeting, never a second create.
+        if self._write_adopted(row, adopted) is WriteOutcome.LEASE_LOST:
+            return "lease_lost"
+        if action.rejection is not None:
+            self._write_failed(row, action.rejection.code, action.rejection.message)
+            return "failed"
+        assert action.spec is not None, "a scheduled row has a spec or a rejection"
+        return self._update(
+            row, adopted.meeting_id, action.spec, adopted.meeting_code, adopted.join_url
+        )
 
     def _create(self, row: MeetingRow, spec: MeetingSpec) -> str:
-        # The intent marker commits with the create's quota reservation, in one transaction,
-        # before the request goes out: if the answer is lost, the next attempt looks for the
-        # meeting instead of creating a second one. A row that never got quota keeps no
-        # marker, and a row whose lease has gone spends no quota.
-        marked = row.create_intent_at is not None
+        # The intent marker, with what the create sends, commits with the create's quota
+        # reservation, in one transaction, before the request goes out: if the answer is
+        # lost, the next attempt looks for this meeting instead of creating a second one.
+        # A row that never got quota keeps no new marker, and a row whose lease has gone
+        # spends no quota. A marker left by an earlier lost create is overwritten: a lookup
+        # has just found nothing for it.
+        sent = SentCreate.of(spec, row.revision).to_json()
+        marked = False
 
         def mark_intent(conn: Connection | None, at: datetime | None) -> None:
             nonlocal marked
@@ -255,7 +321,7 @@ class SyncPass:
             # Checked against the database's clock of the grant: the gate may have waited,
             # and the lease with it.
             if not self.store.mark_create_intent(
-                row.id, owner=self.settings.owner, now=at, conn=conn
+                row.id, owner=self.settings.owner, sent=sent, now=at, conn=conn
             ):
                 raise _LeaseLost
             marked = True
@@ -273,21 +339,19 @@ class SyncPass:
         self._write_synced(row, info.meeting_id, info.meeting_code, info.join_url)
         return "created"
 
-    def _find_previous_create(self, row: MeetingRow, spec: MeetingSpec) -> MeetingInfo | None:
-        # Only meetings starting exactly then can match, so the listing runs from the row's
+    def _find_previous_create(self, row: MeetingRow, sent: SentCreate) -> MeetingInfo | None:
+        # Only meetings starting exactly then can match, so the listing runs from the sent
         # start time until the page cursor passes it: one page unless more than 20 of the
         # user's meetings start at that moment. Each page is one call through the quota
         # gate and the retries: a failed page is asked for again, not the whole list.
-        start = int(spec.start.timestamp())
-
         def through_the_gate(fetch: Callable[[], T]) -> T:
-            return self._call("list", spec.userid, fetch)
+            return self._call("list", sent.userid, fetch)
 
         candidates = self.client.list_user_meetings(
-            spec.userid, pos=start, until=start, each_page=through_the_gate
+            sent.userid, pos=sent.start, until=sent.start, each_page=through_the_gate
         )
         taken = self.store.meeting_ids_taken([c.meeting_id for c in candidates], except_row=row.id)
-        return find_adoptable(candidates, spec, taken=taken)
+        return find_adoptable(candidates, sent, taken=taken)
 
     def _call(
         self,
@@ -310,7 +374,10 @@ class SyncPass:
                 before_send(None, None)
             return fn()
 
-        return self.retry.call(operation, attempt)
+        try:
+            return self.retry.call(operation, attempt)
+        except (ApiError, TransportError, QuotaDeferred) as exc:
+            raise _CallFailed(operation, exc) from exc
 
     def _after_call(self, row: MeetingRow, operation: str) -> None:
         if self.after_call is not None:
@@ -347,7 +414,21 @@ class SyncPass:
             )
             raise
 
-    def _write_failed(self, row: MeetingRow, code: str, message: str) -> None:
+    def _write_adopted(self, row: MeetingRow, adopted: MeetingInfo) -> WriteOutcome:
+        return self.durable(
+            "write_back",
+            lambda: self.store.record_adopted(
+                row.id,
+                owner=self.settings.owner,
+                meeting_id=adopted.meeting_id,
+                meeting_code=adopted.meeting_code,
+                join_url=adopted.join_url,
+            ),
+        )
+
+    def _write_failed(
+        self, row: MeetingRow, code: str, message: str, *, nothing_in_flight: bool = False
+    ) -> None:
         self.durable(
             "write_back",
             lambda: self.store.record_failed(
@@ -356,11 +437,19 @@ class SyncPass:
                 revision=row.revision,
                 error_code=code,
                 error_message=message,
+                nothing_in_flight=nothing_in_flight,
             ),
         )
 
     def _write_retry(
-        self, row: MeetingRow, code: str | None, message: str | None, at: datetime, *, refund: bool
+        self,
+        row: MeetingRow,
+        code: str | None,
+        message: str | None,
+        at: datetime,
+        *,
+        refund: bool,
+        nothing_in_flight: bool = False,
     ) -> None:
         self.durable(
             "write_back",
@@ -371,6 +460,7 @@ class SyncPass:
                 error_message=message,
                 next_attempt_at=at,
                 refund_attempt=refund,
+                nothing_in_flight=nothing_in_flight,
             ),
         )
 
@@ -383,6 +473,7 @@ class SyncPass:
             now=now,
             policy=self.settings.retry,
             rng=self.rng,
+            userid=row.userid,
         )
         logger.info(
             "call_failed id=%s operation=%s decision=%s code=%s",
@@ -391,22 +482,31 @@ class SyncPass:
             type(decision).__name__,
             getattr(exc, "error_code", "transport"),
         )
+        # A create the API refused outright made no meeting: its intent marker goes, so the
+        # row's next attempt costs no lookup.
+        nothing_in_flight = refused_outright(exc, operation)
         if isinstance(decision, Trip):
+            if nothing_in_flight:
+                self.durable(
+                    "write_back",
+                    lambda: self.store.clear_create_intent(row.id, owner=self.settings.owner),
+                )
             raise CircuitOpen(decision.code, decision.diagnosis)
         if isinstance(decision, Done):
             self._write_synced(row, row.meeting_id, row.meeting_code, row.join_url)
             return "cancelled"
         if isinstance(decision, Fail):
-            self._write_failed(row, decision.code, decision.message)
+            self._write_failed(
+                row, decision.code, decision.message, nothing_in_flight=nothing_in_flight
+            )
             return "failed"
         assert isinstance(decision, RetryLater)
-        self._write_retry(row, decision.code, decision.message, decision.at, refund=decision.refund)
+        self._write_retry(
+            row,
+            decision.code,
+            decision.message,
+            decision.at,
+            refund=decision.refund,
+            nothing_in_flight=nothing_in_flight,
+        )
         return "retry_later"
-
-
-def _operation_of(action: Create | Reconcile | Update | Cancel) -> str:
-    if isinstance(action, Cancel):
-        return "cancel"
-    if isinstance(action, Update):
-        return "update"
-    return "create"

@@ -79,7 +79,17 @@ CATALOGUE: list[tuple[str, dict[str, Any], str, str]] = [
     ("no userid", {"userid": None}, "local.userid_missing", "userid"),
     ("unknown provider", {"provider": "zoom"}, "local.unknown_provider", "provider"),
     ("unknown status", {"status": "tentative"}, "local.bad_status", "status"),
-    ("unknown user", {"userid": "stranger"}, "20001", ""),
+    (
+        "control character in the subject",
+        {"subject": "Standup \x1b[31m"},
+        "local.control_character",
+        "U+001B",
+    ),
+    ("sync_after that is not a time", {"sync_after": "soon"}, "local.bad_sync_after", "soon"),
+    # meeting_id is the worker's column, but nothing stops anyone from writing it.
+    ("empty meeting id", {"meeting_id": ""}, "local.meeting_id_missing", "meeting_id"),
+    ("meeting id with a slash", {"meeting_id": "123/456"}, "local.bad_meeting_id", "123/456"),
+    ("unknown user", {"userid": "stranger"}, "20001", "'stranger'"),
     ("sensitive word", {"subject": "敏感词 briefing"}, "9093", ""),
 ]
 
@@ -135,6 +145,7 @@ def test_a_malformed_row_fails_alone_with_an_actionable_error(
     assert (bad.sync_state, bad.error_code) == ("failed", code), bad.error_message
     assert_actionable(code, bad.error_message, word)
     assert report.counts["failed"] == 1
+    assert report.circuit_open is None, "one row's fault must not stop the worker"
     assert_good_rows_synced(engine, server)
     create_calls = server.stats()["by_endpoint"]["create"]["total"]
     # Caught before sending: no request for the bad row; the API's own refusals cost one.
@@ -149,7 +160,6 @@ def test_the_catalogue_is_at_least_twenty_rows_and_covers_the_local_codes() -> N
     # backend's column stores UTC), a non-text column value.
     unreachable_by_insert = {
         "local.too_many_attempts",
-        "local.meeting_id_missing",
         "local.not_utf8",
         "local.not_json",
         "local.naive_time",
@@ -164,7 +174,7 @@ def test_the_whole_catalogue_in_one_pass_on_a_server_database(
 ) -> None:
     # A server database refuses what its column types cannot hold (a time that is not a
     # time, text that is not JSON); every other case goes in together, judged in one pass.
-    refused_by_the_column = {"local.bad_time", "local.bad_json"}
+    refused_by_the_column = {"local.bad_time", "local.bad_json", "local.bad_sync_after"}
     insertable = [c for c in CATALOGUE if c[2] not in refused_by_the_column]
     seed(engine, [(f"bad-{i}", dict(c[1])) for i, c in enumerate(insertable)])
 
@@ -176,4 +186,30 @@ def test_the_whole_catalogue_in_one_pass_on_a_server_database(
         bad = by_id[f"bad-{i}"]
         assert (bad.sync_state, bad.error_code) == ("failed", code), (case, bad.error_message)
         assert_actionable(code, bad.error_message, word)
+    assert_good_rows_synced(engine, server)
+
+
+@SQLITE_ONLY
+def test_a_nul_in_the_subject_is_refused_before_sending(
+    engine: Engine, migrated_url: str, server: SandboxServer
+) -> None:
+    # SQLite stores a NUL inside text (PostgreSQL refuses it at INSERT).
+    seed(engine, [("bad", {"subject": "Board\x00meeting"})])
+    make_pass(worker_config(migrated_url, server), engine).run()
+    bad = rows(engine)["bad"]
+    assert (bad.sync_state, bad.error_code) == ("failed", "local.control_character")
+    assert "U+0000" in (bad.error_message or "")
+    assert_good_rows_synced(engine, server)
+
+
+@pytest.mark.parametrize("column", ["provider", "status"])
+def test_an_explicit_null_where_the_column_has_a_default_syncs_as_the_default(
+    engine: Engine, migrated_url: str, server: SandboxServer, column: str
+) -> None:
+    # An ORM that writes every attribute sends NULL for the unset ones, past the defaults.
+    seed(engine, [("nulls", {column: None, "subject": "Written by an ORM"})])
+    make_pass(worker_config(migrated_url, server), engine).run()
+    row = rows(engine)["nulls"]
+    assert (row.sync_state, row.error_code) == ("synced", None)
+    assert row.meeting_id in {m["meeting_id"] for m in server.meetings()}
     assert_good_rows_synced(engine, server)

@@ -161,7 +161,9 @@ def test_a_cancel_keeps_the_ids(engine: Engine, store: Store) -> None:
         conn.execute(text(f"UPDATE meetings SET status = 'cancelled' WHERE id = {row_id}"))
     row = claim_one(store)
     assert row.revision == 2
-    outcome = store.record_cancelled(row_id, owner="w1", revision=2, now=T0)
+    outcome = store.record_synced(
+        row_id, owner="w1", revision=2, meeting_id=None, meeting_code=None, join_url=None, now=T0
+    )
     assert outcome is WriteOutcome.WRITTEN
     after = read_meeting(engine, row_id)
     assert (after.sync_state, after.status, after.synced_revision) == ("synced", "cancelled", 2)

@@ -6,6 +6,7 @@ import pytest
 
 from tests.unit.rowfactory import NOW, make_row
 from worker.plan import Cancel, Create, Reconcile, Reject, Settle, Update, plan
+from worker.reconcile import SentCreate
 from worker.rows import MalformedJSON, MalformedTime
 
 
@@ -79,3 +80,76 @@ def test_too_many_attempts_message_names_the_last_error() -> None:
     action = act(attempts=6, error_code="500", error_message="internal")
     assert isinstance(action, Reject)
     assert "500: internal" in action.message and "5 attempts" in action.message
+
+
+SENT = SentCreate(
+    userid="alice",
+    subject="Weekly sync",
+    start=int((NOW + timedelta(days=1)).timestamp()),
+    end=int((NOW + timedelta(days=1, hours=1)).timestamp()),
+    revision=1,
+)
+
+
+def test_a_lost_create_is_looked_for_by_what_it_sent_after_an_edit() -> None:
+    action = act(
+        create_intent_at=NOW,
+        create_intent_sent=SENT.to_json(),
+        revision=2,
+        subject="Renamed",
+        start_time=NOW + timedelta(days=2),
+        end_time=NOW + timedelta(days=2, hours=1),
+    )
+    assert isinstance(action, Reconcile)
+    assert action.sent == SENT and action.edited
+    assert action.spec is not None and action.spec.subject == "Renamed"
+
+
+def test_a_lost_create_then_a_move_and_a_cancel_is_still_looked_for() -> None:
+    # The moved row no longer validates (end before start), and it is cancelled: the
+    # meeting the lost create made must still be found, to be cancelled.
+    action = act(
+        create_intent_at=NOW,
+        create_intent_sent=SENT.to_json(),
+        revision=3,
+        status="cancelled",
+        start_time=NOW + timedelta(days=3),
+        end_time=NOW + timedelta(days=2),
+    )
+    assert action == Reconcile(SENT, spec=None, rejection=None, edited=True)
+
+
+def test_a_lost_create_then_an_edit_that_does_not_validate_keeps_the_rejection() -> None:
+    action = act(create_intent_at=NOW, create_intent_sent=SENT.to_json(), revision=2, subject="")
+    assert isinstance(action, Reconcile) and action.spec is None
+    assert action.rejection is not None and action.rejection.code == "local.subject_missing"
+
+
+def test_an_intent_without_what_was_sent_falls_back_to_the_row_as_it_is() -> None:
+    action = act(create_intent_at=NOW, revision=4)
+    assert isinstance(action, Reconcile) and not action.edited
+    assert action.sent == SentCreate.of(action.spec, revision=4)  # type: ignore[arg-type]
+    assert isinstance(act(create_intent_at=NOW, status="cancelled", subject=""), Settle)
+
+
+@pytest.mark.parametrize("column", ["provider", "status"])
+def test_an_explicit_null_in_a_column_with_a_default_means_the_default(column: str) -> None:
+    # An ORM that writes every attribute sends unset ones as NULLs, past the defaults.
+    assert isinstance(act(**{column: None}), Create)
+    edited = act(**{column: None}, meeting_id="123", revision=2, synced_revision=1)
+    assert isinstance(edited, Update) and edited.meeting_id == "123"
+
+
+def test_sync_after_that_is_not_a_time_fails_the_row() -> None:
+    action = act(sync_after=MalformedTime("next tuesday"))
+    assert isinstance(action, Reject) and action.code == "local.bad_sync_after"
+    assert "next tuesday" in action.message
+
+
+@pytest.mark.parametrize("meeting_id", ["", "123/456", "abc", "12 34"])
+@pytest.mark.parametrize("status", ["scheduled", "cancelled"])
+def test_a_meeting_id_that_is_not_an_id_fails_the_row_alone(meeting_id: str, status: str) -> None:
+    action = act(meeting_id=meeting_id, status=status, revision=2, synced_revision=1)
+    assert isinstance(action, Reject)
+    assert action.code in ("local.meeting_id_missing", "local.bad_meeting_id")
+    assert "NULL" in action.message

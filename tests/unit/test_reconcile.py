@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from worker.reconcile import find_adoptable
+from worker.reconcile import SentCreate, find_adoptable
 from worker.wemeet.meeting import MeetingSpec
 from worker.wemeet.results import MeetingInfo
 
 START = datetime(2030, 1, 8, 9, 0, tzinfo=UTC)
 SPEC = MeetingSpec(userid="alice", subject="周会", start=START, end=START + timedelta(hours=1))
+SENT = SentCreate.of(SPEC, revision=1)
 
 
 def info(meeting_id: str, **kw: object) -> MeetingInfo:
@@ -23,18 +24,41 @@ def info(meeting_id: str, **kw: object) -> MeetingInfo:
 
 def test_adopts_the_meeting_with_the_same_subject_times_and_creator() -> None:
     candidates = [info("1", subject="other"), info("2"), info("3", end_time=START)]
-    assert find_adoptable(candidates, SPEC, taken=set()) == info("2")
+    assert find_adoptable(candidates, SENT, taken=set()) == info("2")
 
 
 def test_never_adopts_a_meeting_another_row_holds() -> None:
-    assert find_adoptable([info("2")], SPEC, taken={"2"}) is None
+    assert find_adoptable([info("2")], SENT, taken={"2"}) is None
 
 
 def test_nothing_matching_means_create() -> None:
-    assert find_adoptable([info("4", creator_userid="bob")], SPEC, taken=set()) is None
+    assert find_adoptable([info("4", creator_userid="bob")], SENT, taken=set()) is None
 
 
 def test_ties_resolve_to_the_same_meeting_for_every_worker() -> None:
-    a = find_adoptable([info("90"), info("100")], SPEC, taken=set())
-    b = find_adoptable([info("100"), info("90")], SPEC, taken=set())
+    a = find_adoptable([info("90"), info("100")], SENT, taken=set())
+    b = find_adoptable([info("100"), info("90")], SENT, taken=set())
     assert a == b == info("90")
+
+
+def test_what_was_sent_survives_its_round_trip_through_the_row() -> None:
+    assert SentCreate.from_json(SENT.to_json()) == SENT
+    assert SENT.start == int(START.timestamp())
+
+
+def test_a_stored_value_this_module_did_not_write_counts_as_none() -> None:
+    for junk in (None, "text", [], {"userid": "alice"}, {**SENT.to_json(), "start": "9"}):
+        assert SentCreate.from_json(junk) is None
+    assert SentCreate.from_json({**SENT.to_json(), "revision": True}) is None
+
+
+def test_the_match_is_on_what_was_sent_not_on_the_row_as_edited_since() -> None:
+    # The calendar renamed and moved the row after the create's answer was lost: the
+    # meeting the create made still carries the old subject and times.
+    made = info("7")
+    edited = MeetingSpec(
+        userid="alice", subject="renamed", start=START + timedelta(days=1),
+        end=START + timedelta(days=1, hours=1),
+    )  # fmt: skip
+    assert find_adoptable([made], SentCreate.of(edited, revision=2), taken=set()) is None
+    assert find_adoptable([made], SENT, taken=set()) == made

@@ -125,14 +125,32 @@ def test_create_sends_the_signed_utf8_body_and_returns_the_meeting() -> None:
 
 
 def test_a_query_that_needs_encoding_is_sent_exactly_as_signed() -> None:
-    client, transport, _ = make_client([ok({"meeting_info_list": [meeting("m 1")]})])
-    client.get_meeting("m 1/x", "张三@example.com")
+    client, transport, _ = make_client([ok({"meeting_info_list": [meeting("8101")]})])
+    client.get_meeting("8101", "张三@example.com")
     (request,) = transport.sent
     assert request.url == (
-        f"{BASE}/v1/meetings/m%201%2Fx?userid=%E5%BC%A0%E4%B8%89%40example.com&instanceid=1"
+        f"{BASE}/v1/meetings/8101?userid=%E5%BC%A0%E4%B8%89%40example.com&instanceid=1"
     )
     assert request.body is None
     assert_signed_as_sent(request)
+
+
+@pytest.mark.parametrize("meeting_id", ["", " ", "123/456", "1?x=2", "m1", "１２３"])
+def test_a_meeting_id_that_is_not_digits_is_refused_before_anything_is_sent(
+    meeting_id: str,
+) -> None:
+    # Put into the path, anything but digits addresses another endpoint (or none), and the
+    # API's answer (200004) would read as a configuration fault of the whole worker.
+    client, transport, _ = make_client([])
+    for call in (
+        lambda: client.get_meeting(meeting_id, "u"),
+        lambda: client.cancel_meeting(meeting_id, "u"),
+        lambda: client.update_meeting(meeting_id, SPEC),
+    ):
+        with pytest.raises(InvalidMeeting) as caught:
+            call()
+        assert caught.value.code in ("local.meeting_id_missing", "local.bad_meeting_id")
+    assert transport.sent == []
 
 
 def test_every_call_is_signed_afresh_with_its_own_nonce_and_time() -> None:
@@ -141,7 +159,7 @@ def test_every_call_is_signed_afresh_with_its_own_nonce_and_time() -> None:
     client, transport, _ = make_client(replies, clock=lambda: now[0])
     for step in (0, 0, 42):
         now[0] += step
-        client.get_meeting("m", "u")
+        client.get_meeting("100", "u")
     nonces = [r.headers["X-TC-Nonce"] for r in transport.sent]
     assert len(set(nonces)) == 3
     assert [r.headers["X-TC-Timestamp"] for r in transport.sent][-1] == "1700000042"
@@ -151,16 +169,16 @@ def test_every_call_is_signed_afresh_with_its_own_nonce_and_time() -> None:
 
 def test_the_clock_offset_moves_the_timestamp() -> None:
     client, transport, _ = make_client([ok(None), ok(None)])
-    client.cancel_meeting("m", "u")
+    client.cancel_meeting("100", "u")
     client.set_clock_offset(-400.6)
     assert client.clock_offset == -400.6
-    client.cancel_meeting("m", "u")
+    client.cancel_meeting("100", "u")
     assert [r.headers["X-TC-Timestamp"] for r in transport.sent] == ["1700000000", "1699999599"]
 
 
 def test_timeouts_tls_and_redirects() -> None:
     client, transport, _ = make_client([ok(None)], connect_timeout=1.5, read_timeout=7.0)
-    client.cancel_meeting("m", "u")
+    client.cancel_meeting("100", "u")
     options = transport.options[0]
     assert options["timeout"] == (1.5, 7.0)
     assert options["verify"] is True
@@ -169,25 +187,25 @@ def test_timeouts_tls_and_redirects() -> None:
 def test_redirects_are_not_followed() -> None:
     client, transport, _ = make_client([(302, None, {"Location": "https://elsewhere/"})])
     with pytest.raises(ApiError) as caught:
-        client.get_meeting("m", "u")
+        client.get_meeting("100", "u")
     assert caught.value.error_code == -1
     assert len(transport.sent) == 1
 
 
 def test_cancel_accepts_an_empty_200() -> None:
     client, transport, _ = make_client([ok(None)])
-    client.cancel_meeting("m1", "alice", reason_code=3)
+    client.cancel_meeting("101", "alice", reason_code=3)
     (request,) = transport.sent
-    assert request.url == f"{BASE}/v1/meetings/m1/cancel"
+    assert request.url == f"{BASE}/v1/meetings/101/cancel"
     assert json.loads(request.body or b"") == {"instanceid": 1, "reason_code": 3, "userid": "alice"}
 
 
 def test_update_uses_put_and_tolerates_a_short_answer() -> None:
     client, transport, _ = make_client([ok({}), ok({"meeting_info_list": [{"meeting_code": "9"}]})])
-    assert client.update_meeting("m1", SPEC) == MeetingInfo("m1")
-    assert client.update_meeting("m1", SPEC) == MeetingInfo("m1", "9")
+    assert client.update_meeting("101", SPEC) == MeetingInfo("101")
+    assert client.update_meeting("101", SPEC) == MeetingInfo("101", "9")
     assert transport.sent[0].method == "PUT"
-    assert transport.sent[0].url == f"{BASE}/v1/meetings/m1"
+    assert transport.sent[0].url == f"{BASE}/v1/meetings/101"
     assert json.loads(transport.sent[0].body or b"")["meeting_type"] == 0
 
 
@@ -236,9 +254,9 @@ def test_transport_failures_are_recorded_and_translated() -> None:
 
 def test_call_records_hold_the_path_without_the_query() -> None:
     client, _, records = make_client([ok({"meeting_info_list": [meeting("m1")]})])
-    client.get_meeting("m1", "alice")
+    client.get_meeting("101", "alice")
     (record,) = records
-    assert (record.endpoint, record.method, record.path) == ("get", "GET", "/v1/meetings/m1")
+    assert (record.endpoint, record.method, record.path) == ("get", "GET", "/v1/meetings/101")
     assert record.http_status == 200 and record.ok and record.duration_seconds >= 0
 
 
@@ -302,8 +320,8 @@ def test_list_stops_when_the_cursor_does_not_move() -> None:
     "call",
     [
         lambda c: c.get_meeting("", "u"),
-        lambda c: c.get_meeting("m", ""),
-        lambda c: c.cancel_meeting("m", "\ud800"),
+        lambda c: c.get_meeting("100", ""),
+        lambda c: c.cancel_meeting("100", "\ud800"),
         lambda c: c.list_user_meetings(" "),
     ],
 )
@@ -340,7 +358,7 @@ def test_sdk_id_is_sent_only_when_configured(sdk_id: str | None, header: str | N
     session = requests.Session()
     session.mount("http://", transport)
     creds = Credentials("app", "sid", "key", sdk_id=sdk_id)
-    WemeetClient(creds, BASE, session=session).cancel_meeting("m", "u")
+    WemeetClient(creds, BASE, session=session).cancel_meeting("100", "u")
     assert transport.sent[0].headers.get("SdkId") == header
 
 

@@ -178,6 +178,10 @@ CASES: list[tuple[str, dict[str, Any], str | None]] = [
     ("local.bad_recurring_rule", {"recurring_rule": {"until_count": 3}}, "recurring_rule"),
     ("local.bad_recurring_rule", {"recurring_rule": {"recurring_type": 9}}, "recurring_rule"),
     ("local.bad_recurring_rule", {"recurring_rule": {"recurring_type": "2"}}, "recurring_rule"),
+    ("local.control_character", {"subject": "a\x00b"}, "subject"),
+    ("local.control_character", {"subject": "stand-up\x1b[31m"}, "subject"),
+    ("local.control_character", {"location": "Room 5\nBuilding 2"}, "location"),
+    ("local.control_character", {"invitees": ["bob\x7f"]}, "invitees"),
     ("local.bad_recurring_rule", {"recurring_rule": {"recurring_type": 0, "until_count": 0}},
      "recurring_rule"),
 ]  # fmt: skip
@@ -196,10 +200,16 @@ def test_invalid_rows_fail_before_sending(
 
 
 def test_every_meeting_level_code_is_documented_and_exercised() -> None:
-    covered = {code for code, _, _ in CASES} | {"local.not_json", "local.meeting_id_missing"}
+    # The meeting id codes are the client's (tests/unit/test_wemeet_client.py) and the plan's.
+    covered = {code for code, _, _ in CASES} | {
+        "local.not_json",
+        "local.meeting_id_missing",
+        "local.bad_meeting_id",
+    }
     # The rest are decided about the row as a whole (tests/unit/test_plan.py).
     row_level = {
         "local.bad_json",
+        "local.bad_sync_after",
         "local.unknown_provider",
         "local.bad_status",
         "local.start_in_past",
@@ -207,6 +217,19 @@ def test_every_meeting_level_code_is_documented_and_exercised() -> None:
     }
     assert covered | row_level == set(LOCAL_ERRORS)
     assert not covered & row_level
+
+
+def test_a_control_character_is_named_by_code_point_and_position() -> None:
+    with pytest.raises(InvalidMeeting) as caught:
+        spec(subject="周会\x00")
+    assert "U+0000 at position 3" in caught.value.message
+
+
+def test_a_huge_number_in_a_recurring_rule_is_not_echoed_whole() -> None:
+    with pytest.raises(InvalidMeeting) as caught:
+        spec(recurring_rule={"recurring_type": 1, "until_count": int("9" * 400)})
+    assert caught.value.code == "local.bad_recurring_rule"
+    assert "9" * 41 not in caught.value.message and len(caught.value.message) < 300
 
 
 def test_limits_are_inclusive() -> None:

@@ -19,6 +19,9 @@ MAX_INVITEES = 300
 # "36 letters or 18 CJK characters": a wide character weighs two.
 MAX_LOCATION_WEIGHT = 36
 _PASSWORD = re.compile(r"[0-9]{4,6}")
+_MEETING_ID = re.compile(r"[0-9]{1,64}")
+# C0 controls, DEL and C1 controls (Unicode category Cc).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _BOOL_SETTINGS = frozenset(
     {
         "mute_enable_join",
@@ -56,6 +59,30 @@ def text(value: object, name: str, *, required: str | None = None) -> str:
     problem = utf8_problem(value)
     if problem:
         raise invalid("local.not_utf8", f"{name} {problem}.", name)
+    control = _CONTROL.search(value)
+    if control:
+        # Invitations and the client show these fields; a NUL or an escape sequence in them
+        # is a broken import, never something a person meant to send.
+        raise invalid(
+            "local.control_character",
+            f"{name} holds the control character U+{ord(control.group()):04X} at position "
+            f"{control.start() + 1}.",
+            name,
+        )
+    return value
+
+
+def meeting_id(value: str) -> str:
+    """A meeting id as the API issues them: digits. Checked before it goes into a path,
+    where anything else would address another endpoint, or none."""
+    if not value.strip():
+        raise invalid("local.meeting_id_missing", "meeting_id is an empty string.", "meeting_id")
+    if not _MEETING_ID.fullmatch(value):
+        raise invalid(
+            "local.bad_meeting_id",
+            f"meeting_id {_clip(value)!r} is not a Tencent Meeting id (digits only).",
+            "meeting_id",
+        )
     return value
 
 
@@ -189,5 +216,10 @@ def recurring_rule(value: object) -> Mapping[str, FrozenJson] | None:
             continue
         item = rule[key]
         if isinstance(item, bool) or not isinstance(item, int) or not low <= item <= high:
-            raise invalid(code, f"recurring_rule.{key} = {item!r} is not allowed.", name)
+            raise invalid(code, f"recurring_rule.{key} = {_clip(repr(item))} is not allowed.", name)
     return rule
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    """Enough of a bad value to recognise it; a message is no place for a 400-digit number."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -312,7 +312,7 @@ class WemeetClient:
 
 
 def _meeting_segment(meeting_id: str) -> str:
-    return path_segment(checks.text(meeting_id, "meeting_id", required="local.meeting_id_missing"))
+    return path_segment(checks.meeting_id(meeting_id))
 
 
 def _user_query(userid: str) -> list[tuple[str, str]]:

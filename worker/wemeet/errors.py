@@ -55,6 +55,7 @@ MALFORMED_SUCCESS = -2
 """HTTP 200 whose body is not what the endpoint returns. A create may have happened."""
 
 OPERATIONS = ("create", "update", "cancel", "get", "list")
+USER_NOT_FOUND = 20001
 
 
 @dataclass(frozen=True)
@@ -285,17 +286,29 @@ def quota_scope(error_code: int) -> QuotaScope | None:
     return describe(error_code).scope
 
 
-def row_message(error_code: int, operation: str, server_message: str) -> str:
-    """The text to write to a failed row: the server's words, plus what they mean here."""
+def row_message(
+    error_code: int, operation: str, server_message: str, *, userid: str | None = None
+) -> str:
+    """The text to write to a failed row: the server's words, plus what they mean here.
+
+    ``userid`` is the row's creator, named where the error is about a user.
+    """
     if error_code == 9003 and operation == "update":
         return (
             f"{server_message} — the meeting was deleted in Tencent Meeting. Clear meeting_id "
             "to create it again, or cancel the row."
         )
     entry = describe(error_code)
-    if not server_message:
-        return entry.en
-    return f"{server_message} ({entry.en})" if entry.en not in server_message else server_message
+    text = server_message or entry.en
+    if server_message and entry.en not in server_message:
+        text = f"{server_message} ({entry.en})"
+    if error_code == USER_NOT_FOUND:
+        who = f"userid {userid!r}" if userid else "the row's userid"
+        text += (
+            f" — {who} (or a userid in hosts or invitees) is not a user of this Tencent "
+            "Meeting account: set userid to the creator's Tencent Meeting userid."
+        )
+    return text
 
 
 def diagnose_configuration(code: int) -> str:

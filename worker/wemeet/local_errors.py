@@ -13,8 +13,14 @@ from types import MappingProxyType
 LOCAL_ERRORS: Mapping[str, str] = MappingProxyType(
     {
         "local.userid_missing": "Set userid to the creator's Tencent Meeting userid.",
-        "local.meeting_id_missing": "The row's meeting_id is empty; clear it to create the "
-        "meeting again.",
+        "local.meeting_id_missing": "The row's meeting_id is empty; set it to NULL to create "
+        "the meeting again, then edit the row (any calendar column) to retry it.",
+        "local.bad_meeting_id": "meeting_id is written by the worker and holds a Tencent "
+        "Meeting id (digits); set it to the meeting's real id, or to NULL to create the "
+        "meeting again, then edit the row (any calendar column) to retry it.",
+        "local.bad_sync_after": "Store sync_after as a timestamp in UTC, or leave it empty.",
+        "local.control_character": "Remove the control character (NUL, escape, line feed and "
+        "the like) from the text; it usually comes from a broken import.",
         "local.subject_missing": "Give the meeting a subject.",
         "local.subject_too_long": "Shorten the subject to at most 512 bytes of UTF-8 "
         "(about 170 Chinese characters).",
