@@ -1,6 +1,8 @@
 """What the sandbox saw and holds, for tests, benchmarks and demos: the /_sandbox/ API.
 
-Inspection requests are not signed, never count against a quota and are not logged.
+Inspection requests are not signed, never count against a quota and are not logged. They
+are refused (sandbox.guard) when they come from another origin (403) and, for a POST, when
+they are not labelled ``Content-Type: application/json`` (415), even with an empty body.
 
     GET  /_sandbox/meetings          every meeting ever created, with its state
     GET  /_sandbox/stats             requests by endpoint, error code and status; totals
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Request, Response
 
 from sandbox.errors import dumps
+from sandbox.guard import refusal
 
 if TYPE_CHECKING:
     from sandbox.app import SandboxApp
@@ -50,6 +53,9 @@ def meetings_view(app: SandboxApp) -> list[dict[str, Any]]:
 
 
 def handle_inspection(app: SandboxApp, request: Request) -> Response:
+    refused = refusal(request)
+    if refused is not None:
+        return _json({"error": refused.message}, refused.http_status)
     route = (request.method, request.path.removeprefix("/_sandbox/").rstrip("/"))
     try:
         with app.lock:
