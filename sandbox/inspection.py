@@ -14,17 +14,19 @@ they are not labelled ``Content-Type: application/json`` (415), even with an emp
     POST /_sandbox/faults            {"fail_rate", "drop_response_rate", "latency_ms",
                                       "clock_offset_seconds", "inject": [...]}
     POST /_sandbox/clock             {"advance_seconds": N}
+
+Numbers must be finite JSON numbers within sandbox.limits (no NaN, no Infinity, no strings):
+anything else is a 400 that names the field, and changes nothing.
 """
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from sandbox.errors import dumps
 from sandbox.guard import refusal
+from sandbox.jsontext import dumps, loads
 
 if TYPE_CHECKING:
     from sandbox.app import SandboxApp
@@ -80,7 +82,7 @@ def _route(app: SandboxApp, route: tuple[str, str], request: Request) -> Any:
         app.faults.update(_body(request))
         return app.faults.as_dict()
     if name == "clock":
-        return {"now": app.advance_clock(float(_body(request).get("advance_seconds", 0)))}
+        return {"now": app.advance_clock(_body(request).get("advance_seconds", 0))}
     return None
 
 
@@ -101,7 +103,7 @@ def _get(app: SandboxApp, name: str, request: Request) -> Any:
 
 
 def _body(request: Request) -> dict[str, Any]:
-    doc = json.loads(request.get_data(as_text=True) or "{}")
+    doc = loads(request.get_data(as_text=True) or "{}")
     if not isinstance(doc, dict):
         raise ValueError("expected a JSON object")
     return doc
