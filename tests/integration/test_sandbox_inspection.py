@@ -190,7 +190,7 @@ def test_stop_ends_kept_alive_connections_and_frees_the_port() -> None:
 def test_the_base_url_and_credentials_are_known_before_start() -> None:
     server = SandboxServer()
     try:
-        assert server.base_url.startswith("http://127.0.0.1:")
+        assert server.base_url == f"http://127.0.0.1:{server.port}"
         assert server.credentials.app_id == "200000001"
         assert server.credentials.sdk_id is None
     finally:
