@@ -149,7 +149,8 @@ class SandboxProcess:
         self.credentials = Credentials(DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY)
 
     def reset(self) -> None:
-        self._http.post(f"{self.base_url}/_sandbox/reset", timeout=30).raise_for_status()
+        # The control API takes only JSON-labelled POSTs (no web page can send one).
+        self._http.post(f"{self.base_url}/_sandbox/reset", json={}, timeout=30).raise_for_status()
 
     def requests_log(self) -> list[dict[str, Any]]:
         response = self._http.get(f"{self.base_url}/_sandbox/requests", timeout=60)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 import random
 import socket
 import threading
@@ -26,10 +25,12 @@ from werkzeug.wrappers import Request, Response
 from sandbox.auth import REQUIRED_HEADERS, ReplayMemory, SignedRequest, authenticate
 from sandbox.config import SandboxConfig, zone
 from sandbox.endpoints import Call, endpoint_of, handle, userid_of
-from sandbox.errors import BAD_JSON, BAD_PARAMETER, Rejection, dumps, reject
+from sandbox.errors import BAD_JSON, BAD_PARAMETER, Rejection, reject
 from sandbox.faults import Faults, Injected
 from sandbox.inspection import handle_inspection
+from sandbox.jsontext import dumps, loads
 from sandbox.ledger import Ledger
+from sandbox.limits import check_advance, finite
 from sandbox.quota import QuotaCounters
 from sandbox.state import MeetingStore
 
@@ -77,8 +78,11 @@ class SandboxApp:
         return self._clock() + self.faults.clock_offset_seconds + self.advanced
 
     def advance_clock(self, seconds: float) -> float:
+        """Move the clock by ``seconds`` (checked first: a ValueError changes nothing)."""
+        step = finite(seconds, "advance_seconds")
         with self.lock:
-            self.advanced += float(seconds)
+            check_advance(self.advanced, step)
+            self.advanced += step
             return self.now()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -171,11 +175,13 @@ def _signed(request: Request, environ: dict[str, Any], body: bytes) -> SignedReq
 
 
 def _json_body(body: bytes, method: str) -> tuple[dict[str, Any], Rejection | None]:
-    """The body as a JSON object, or {} and the rejection it earns once it is looked at."""
+    """The body as a JSON object, or {} and the rejection it earns once it is looked at.
+    NaN and infinities are parse errors, as for any JSON parser but Python's: kept, they
+    would be written back into every answer that shows the meeting."""
     if method == "GET" or not body.strip():
         return {}, None
     try:
-        doc = json.loads(body.decode("utf-8"))
+        doc = loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return {}, reject(BAD_JSON, "JSON parse error")
     if not isinstance(doc, dict):

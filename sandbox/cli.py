@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import logging
 import signal
 import sys
 import threading
@@ -19,7 +21,18 @@ from sandbox.config import (
     SandboxConfig,
     parse_quotas,
 )
+from sandbox.limits import finite
 from sandbox.server import SandboxServer
+
+logger = logging.getLogger(__name__)
+
+
+def finite_float(text: str) -> float:
+    """The type of the number flags: float() alone takes "nan", "inf" and "1e999"."""
+    try:
+        return finite(float(text), "the value")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}") from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,16 +67,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help=f"a word that a subject may not contain (default: {DEFAULT_SENSITIVE_WORDS[0]})",
     )
-    parser.add_argument("--fail-rate", type=float, default=0.0, help="share of HTTP 500s")
+    parser.add_argument("--fail-rate", type=finite_float, default=0.0, help="share of HTTP 500s")
     parser.add_argument(
         "--drop-response-rate",
-        type=float,
+        type=finite_float,
         default=0.0,
         help="share of requests that are carried out but answered by a cut connection",
     )
-    parser.add_argument("--latency-ms", type=float, default=0.0, help="delay of every call")
+    parser.add_argument("--latency-ms", type=finite_float, default=0.0, help="delay of every call")
     parser.add_argument(
-        "--clock-offset-seconds", type=float, default=0.0, help="shift of the sandbox's clock"
+        "--clock-offset-seconds",
+        type=finite_float,
+        default=0.0,
+        help="shift of the sandbox's clock",
     )
     parser.add_argument("--seed", type=int, default=None, help="seed of ids and faults")
     parser.add_argument(
@@ -117,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         server.start()
+        warn_if_exposed(args.host, server.port)
         print(f"sandbox listening on {server.base_url}", flush=True)
         while not stopping.wait(0.5):
             pass
@@ -125,6 +142,46 @@ def run(args: argparse.Namespace) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine's loopback interface only (127.0.0.0/8, ::1,
+    localhost); any other name may resolve to an address other machines can reach."""
+    name = host.strip().lower()
+    if name == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
+def exposure_warning(host: str, port: int) -> str | None:
+    """What a user must know before a sandbox listens on ``host``, or None for loopback."""
+    if is_loopback(host):
+        return None
+    where = f"{host}:{port}" if host else f"port {port} of every interface"
+    return (
+        f"listening on {where}, beyond this machine's loopback interface. The sandbox "
+        "has no authentication on its control API (/_sandbox/): anyone who can reach this "
+        "address can reset or reconfigure it and read every meeting and request it holds, "
+        "and its API takes the published demo credentials unless --secret-id and "
+        "--secret-key say otherwise. Use --host 127.0.0.1 unless other machines must reach it."
+    )
+
+
+def warn_if_exposed(host: str, port: int) -> None:
+    """Print the exposure warning for the person who started the sandbox, and log it where
+    the process's logs go. Without any log handler, logging would print it a second time
+    (its last-resort handler writes to stderr too), so then it is only printed."""
+    warning = exposure_warning(host, port)
+    if warning is None:
+        return
+    print(f"meeting-sync sandbox: warning: {warning}", file=sys.stderr, flush=True)
+    if logger.hasHandlers():
+        logger.warning("sandbox.exposed host=%s port=%d: %s", host, port, warning)
 
 
 def main() -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sandbox.limits import check_latency, check_rates, check_shift, finite
 from worker.rates import Rate, parse_rate
 from worker.wemeet.signing import Credentials
 
@@ -53,14 +54,11 @@ class SandboxConfig:
     request_log_limit: int = 200_000
 
     def __post_init__(self) -> None:
-        for name in ("fail_rate", "drop_response_rate"):
-            value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1, got {value}")
-        if self.fail_rate + self.drop_response_rate > 1.0:
-            raise ValueError("fail_rate + drop_response_rate must not exceed 1")
-        if self.latency_ms < 0:
-            raise ValueError("latency_ms must not be negative")
+        for name in ("fail_rate", "drop_response_rate", "latency_ms", "clock_offset_seconds"):
+            finite(getattr(self, name), name)
+        check_rates(self.fail_rate, self.drop_response_rate)
+        check_latency(self.latency_ms)
+        check_shift(self.clock_offset_seconds, "clock_offset_seconds")
         if self.request_log_limit < 1:
             raise ValueError("request_log_limit must be at least 1")
         if not self.app_id or not self.secret_id or not self.secret_key:

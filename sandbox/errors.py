@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
+
+from sandbox.jsontext import dumps
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,3 @@ NEW_ERROR_CODES = {BAD_PARAMETER: 1000190004}
 
 def reject(code: int, message: str) -> Rejection:
     return Rejection(code, message, http_status_of(code), NEW_ERROR_CODES.get(code))
-
-
-def dumps(doc: object) -> bytes:
-    """Compact UTF-8 JSON, as the real service writes it (Chinese text unescaped)."""
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

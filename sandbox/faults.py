@@ -15,6 +15,7 @@ from typing import Any
 
 from sandbox.endpoints import ENDPOINTS
 from sandbox.errors import http_status_of
+from sandbox.limits import check_latency, check_rates, check_shift, finite
 
 ACTIONS = ("fail", "drop", "error")
 SETTINGS = ("fail_rate", "drop_response_rate", "latency_ms", "clock_offset_seconds", "inject")
@@ -67,13 +68,15 @@ class Faults:
         unknown = set(settings) - set(SETTINGS)
         if unknown:
             raise ValueError(f"unknown fault settings {sorted(unknown)}; known: {SETTINGS}")
-        values = {k: float(settings[k]) for k in SETTINGS[:4] if k in settings}
-        fail = values.get("fail_rate", self.fail_rate)
-        drop = values.get("drop_response_rate", self.drop_response_rate)
-        if not (0.0 <= fail <= 1.0 and 0.0 <= drop <= 1.0 and fail + drop <= 1.0):
-            raise ValueError("fail_rate and drop_response_rate must be in 0..1, summing to <= 1")
-        if values.get("latency_ms", 0.0) < 0:
-            raise ValueError("latency_ms must not be negative")
+        values = {k: finite(settings[k], k) for k in SETTINGS[:4] if k in settings}
+        check_rates(
+            values.get("fail_rate", self.fail_rate),
+            values.get("drop_response_rate", self.drop_response_rate),
+        )
+        check_latency(values.get("latency_ms", self.latency_ms))
+        check_shift(
+            values.get("clock_offset_seconds", self.clock_offset_seconds), "clock_offset_seconds"
+        )
         injected = settings.get("inject") or []
         if not isinstance(injected, list):
             raise ValueError("inject must be a list of faults")

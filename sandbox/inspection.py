@@ -1,6 +1,8 @@
 """What the sandbox saw and holds, for tests, benchmarks and demos: the /_sandbox/ API.
 
-Inspection requests are not signed, never count against a quota and are not logged.
+Inspection requests are not signed, never count against a quota and are not logged. They
+are refused (sandbox.guard) when they come from another origin (403) and, for a POST, when
+they are not labelled ``Content-Type: application/json`` (415), even with an empty body.
 
     GET  /_sandbox/meetings          every meeting ever created, with its state
     GET  /_sandbox/stats             requests by endpoint, error code and status; totals
@@ -12,16 +14,19 @@ Inspection requests are not signed, never count against a quota and are not logg
     POST /_sandbox/faults            {"fail_rate", "drop_response_rate", "latency_ms",
                                       "clock_offset_seconds", "inject": [...]}
     POST /_sandbox/clock             {"advance_seconds": N}
+
+Numbers must be finite JSON numbers within sandbox.limits (no NaN, no Infinity, no strings):
+anything else is a 400 that names the field, and changes nothing.
 """
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from sandbox.errors import dumps
+from sandbox.guard import refusal
+from sandbox.jsontext import dumps, loads
 
 if TYPE_CHECKING:
     from sandbox.app import SandboxApp
@@ -50,6 +55,9 @@ def meetings_view(app: SandboxApp) -> list[dict[str, Any]]:
 
 
 def handle_inspection(app: SandboxApp, request: Request) -> Response:
+    refused = refusal(request)
+    if refused is not None:
+        return _json({"error": refused.message}, refused.http_status)
     route = (request.method, request.path.removeprefix("/_sandbox/").rstrip("/"))
     try:
         with app.lock:
@@ -74,7 +82,7 @@ def _route(app: SandboxApp, route: tuple[str, str], request: Request) -> Any:
         app.faults.update(_body(request))
         return app.faults.as_dict()
     if name == "clock":
-        return {"now": app.advance_clock(float(_body(request).get("advance_seconds", 0)))}
+        return {"now": app.advance_clock(_body(request).get("advance_seconds", 0))}
     return None
 
 
@@ -95,7 +103,7 @@ def _get(app: SandboxApp, name: str, request: Request) -> Any:
 
 
 def _body(request: Request) -> dict[str, Any]:
-    doc = json.loads(request.get_data(as_text=True) or "{}")
+    doc = loads(request.get_data(as_text=True) or "{}")
     if not isinstance(doc, dict):
         raise ValueError("expected a JSON object")
     return doc

@@ -44,6 +44,11 @@ class SandboxServer:
         return f"http://[{text}]:{port}" if ":" in text else f"http://{text}:{port}"
 
     @property
+    def port(self) -> int:
+        """The port it listens on (the one picked when 0 was asked for)."""
+        return int(self._server.server_address[1])
+
+    @property
     def credentials(self) -> Credentials:
         return self.config.credentials
 

@@ -89,3 +89,45 @@ def test_a_port_in_use_exits_1() -> None:
         _, err = process.communicate(timeout=20)
     assert process.returncode == 1
     assert "cannot listen" in err and "Traceback" not in err
+
+
+def first_line_then_stop(process: subprocess.Popen[str]) -> tuple[str, int, str]:
+    """The first line on stdout ("" when the process exits without one), then the exit code
+    and stderr; a process that did start is stopped with SIGTERM."""
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if line:
+        process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=20)
+    return line, process.returncode, err
+
+
+def test_listening_beyond_loopback_warns_that_anyone_there_can_reset_it() -> None:
+    line, code, err = first_line_then_stop(spawn("--host", "0.0.0.0"))
+    assert re.fullmatch(r"sandbox listening on http://0\.0\.0\.0:\d+\n", line), line
+    assert code == 0
+    port = line.rsplit(":", 1)[1].strip()
+    assert f"0.0.0.0:{port}" in err and "no authentication" in err
+    assert "anyone who can reach" in err and "Traceback" not in err
+
+
+def test_localhost_is_loopback_and_needs_no_warning() -> None:
+    line, code, err = first_line_then_stop(spawn("--host", "localhost"))
+    assert line.startswith("sandbox listening on http://127.0.0.1:"), line
+    assert (code, err) == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--latency-ms", "inf"),
+        ("--clock-offset-seconds", "nan"),
+        ("--fail-rate", "NaN"),
+        ("--drop-response-rate", "-inf"),
+    ],
+)
+def test_a_non_finite_number_flag_exits_2_with_a_usage_error(flag: str, value: str) -> None:
+    line, code, err = first_line_then_stop(spawn(f"{flag}={value}"))
+    assert (line, code) == ("", 2)
+    assert "usage:" in err and f"argument {flag}: must be a finite number" in err
+    assert "Traceback" not in err

@@ -170,3 +170,18 @@ def test_fault_settings_over_http_are_checked(signed: SignedSender) -> None:
     assert requests.get(url, timeout=5).json()["queued"][0]["action"] == "fail"
     assert signed.send("GET", LIST).status_code == 500
     assert signed.create(start_time=meeting_body()["start_time"]).status_code == 200
+
+
+def test_non_finite_settings_over_http_are_refused_and_the_sandbox_keeps_answering(
+    signed: SignedSender,
+) -> None:
+    base = f"{signed.server.base_url}/_sandbox"
+    as_json = {"Content-Type": "application/json"}
+    nan = requests.post(f"{base}/faults", data=b'{"latency_ms": NaN}', headers=as_json, timeout=5)
+    assert nan.status_code == 400 and "latency_ms" in nan.json()["error"]
+    inf = b'{"advance_seconds": Infinity}'
+    clock = requests.post(f"{base}/clock", data=inf, headers=as_json, timeout=5)
+    assert clock.status_code == 400 and "advance_seconds" in clock.json()["error"]
+    assert requests.get(f"{base}/faults", timeout=5).json()["latency_ms"] == 0.0
+    assert requests.get(f"{base}/clock", timeout=5).json()["advanced_seconds"] == 0.0
+    assert signed.send("GET", LIST).status_code == 200

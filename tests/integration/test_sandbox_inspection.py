@@ -83,7 +83,7 @@ def test_reset_forgets_everything_and_restores_the_start_up_faults(
     sender.create()
     server.set_faults(fail_rate=1.0, inject=[{"action": "drop"}])
     server.advance_clock(30)
-    assert inspect(server, "reset", "POST") == {"reset": True}
+    assert inspect(server, "reset", "POST", json={}) == {"reset": True}
     assert server.meetings() == [] and server.requests_log() == []
     assert server.stats()["total"] == 0
     faults = inspect(server, "faults")
@@ -109,10 +109,30 @@ def test_inspection_answers_carry_trace_and_date_and_are_not_logged(
 def test_inspection_errors(sandbox: SandboxServer) -> None:
     base = f"{sandbox.base_url}/_sandbox"
     assert requests.get(f"{base}/nothing", timeout=5).status_code == 404
-    assert requests.post(f"{base}/meetings", timeout=5).status_code == 404
-    assert requests.post(f"{base}/faults", data=b"{", timeout=5).status_code == 400
+    assert requests.post(f"{base}/meetings", json={}, timeout=5).status_code == 404
+    as_json = {"Content-Type": "application/json"}
+    assert requests.post(f"{base}/faults", data=b"{", headers=as_json, timeout=5).status_code == 400
     assert requests.post(f"{base}/clock", json=[1], timeout=5).status_code == 400
     assert requests.get(f"{base}/requests?since=x", timeout=5).status_code == 400
+
+
+def test_a_web_page_cannot_reset_or_reconfigure_the_sandbox(sandbox: SandboxServer) -> None:
+    # What a page's fetch() can send without a CORS preflight: a text/plain POST, here with
+    # the page's Origin and without (a browser that leaves it out), then JSON from the page.
+    sandbox.set_faults(fail_rate=0.5)
+    base = f"{sandbox.base_url}/_sandbox"
+    page = {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}
+    plain = {"Content-Type": "text/plain"}
+    body = b'{"fail_rate": 0}'
+    refused = requests.post(f"{base}/reset", data=body, headers={**plain, **page}, timeout=5)
+    assert refused.status_code == 403 and "origin" in refused.json()["error"]
+    unlabelled = requests.post(f"{base}/faults", data=body, headers=plain, timeout=5)
+    assert unlabelled.status_code == 415 and "application/json" in unlabelled.json()["error"]
+    cross = requests.post(f"{base}/faults", json={"fail_rate": 0}, headers=page, timeout=5)
+    assert cross.status_code == 403
+    assert inspect(sandbox, "faults")["fail_rate"] == 0.5  # type: ignore[index]
+    assert inspect(sandbox, "reset", "POST", json={}) == {"reset": True}  # a script still can
+    assert inspect(sandbox, "faults")["fail_rate"] == 0.0  # type: ignore[index]
 
 
 def test_one_connection_serves_many_requests(sandbox: SandboxServer) -> None:
@@ -170,7 +190,7 @@ def test_stop_ends_kept_alive_connections_and_frees_the_port() -> None:
 def test_the_base_url_and_credentials_are_known_before_start() -> None:
     server = SandboxServer()
     try:
-        assert server.base_url.startswith("http://127.0.0.1:")
+        assert server.base_url == f"http://127.0.0.1:{server.port}"
         assert server.credentials.app_id == "200000001"
         assert server.credentials.sdk_id is None
     finally:

@@ -40,6 +40,13 @@ def test_defaults_are_the_documented_demo_setup() -> None:
         {"quota_tz": "Mars/Olympus"},
         {"app_id": ""},
         {"request_log_limit": 0},
+        {"fail_rate": float("nan")},
+        {"latency_ms": float("nan")},
+        {"latency_ms": float("inf")},
+        {"latency_ms": 1e12},
+        {"clock_offset_seconds": float("nan")},
+        {"clock_offset_seconds": float("inf")},
+        {"clock_offset_seconds": -1e300},
     ],
 )
 def test_invalid_settings_are_refused(changes: dict[str, Any]) -> None:

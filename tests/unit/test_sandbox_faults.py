@@ -66,6 +66,13 @@ def test_malformed_injections_are_refused(item: Any) -> None:
         {"latency_ms": -1},
         {"fail_rte": 0.1},  # a typo is an error, not a silent no-op
         {"fail_rate": "often"},
+        {"latency_ms": float("nan")},
+        {"latency_ms": float("inf")},
+        {"latency_ms": 1e12},
+        {"clock_offset_seconds": float("nan")},
+        {"clock_offset_seconds": float("-inf")},
+        {"clock_offset_seconds": 1e300},
+        {"fail_rate": 0.1, "clock_offset_seconds": float("nan")},
     ],
 )
 def test_bad_settings_are_refused_and_change_nothing(settings: dict[str, Any]) -> None:
@@ -73,6 +80,7 @@ def test_bad_settings_are_refused_and_change_nothing(settings: dict[str, Any]) -
     with pytest.raises(ValueError):
         faults.update({**settings, "inject": [{"action": "fail"}]})
     assert (faults.fail_rate, faults.drop_response_rate, faults.queue) == (0.0, 0.0, [])
+    assert (faults.latency_ms, faults.clock_offset_seconds) == (0.0, 0.0)
 
 
 def test_rates_are_seeded_and_split_between_fail_and_drop() -> None:
