@@ -12,7 +12,7 @@ from alembic import context
 from sqlalchemy.pool import NullPool
 
 from models import metadata
-from worker.db import make_engine
+from worker.store.engines import make_engine
 
 config = context.config
 

@@ -30,12 +30,12 @@ from bench.infra import (
     insert_meetings,
 )
 from bench.report import heading, machine, table
-from worker.app import build_pass
+from worker.composition import build_pass
 from worker.config import QuotaConfig, for_api
-from worker.db import make_engine
-from worker.rates import parse_rate
-from worker.store import Store
-from worker.syncpass import SyncPass
+from worker.quota.rates import parse_rate
+from worker.store.engines import make_engine
+from worker.store.meetings import Store
+from worker.sync.loop import SyncPass
 
 # The parts timed, as (label, owner attribute path, method).
 PARTS = (

@@ -28,8 +28,8 @@ from sqlalchemy import Engine, bindparam, event, text
 from bench.infra import BACKENDS, START, available, database, insert_meetings
 from bench.report import heading, machine, table
 from models.types import UTCDateTime
-from worker.db import make_engine
-from worker.store import Store
+from worker.store.engines import make_engine
+from worker.store.meetings import Store
 
 DUE = 1000
 BATCH = 50

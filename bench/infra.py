@@ -25,7 +25,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 
 from sandbox.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY
-from worker.db import upgrade
+from worker.store.engines import upgrade
 from worker.wemeet.signing import Credentials
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -32,7 +32,7 @@ from bench.infra import (
     worker_env,
 )
 from bench.report import heading, machine, table
-from worker.db import make_engine
+from worker.store.engines import make_engine
 
 LIMIT_MB = 200.0
 

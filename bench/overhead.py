@@ -43,7 +43,7 @@ from bench.infra import (
     worker_env,
 )
 from bench.report import heading, machine, median, table
-from worker.db import make_engine
+from worker.store.engines import make_engine
 from worker.wemeet.meeting import MeetingSpec, create_body, encode_body, update_body
 from worker.wemeet.signing import aksk_headers, new_nonce
 

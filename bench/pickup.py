@@ -34,7 +34,7 @@ from bench.infra import (
 )
 from bench.report import heading, machine, table
 from models.types import UTCDateTime
-from worker.db import make_engine
+from worker.store.engines import make_engine
 
 DEFAULT_POLL = 5.0  # worker.config.WorkerConfig.poll_interval_seconds
 

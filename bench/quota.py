@@ -19,8 +19,8 @@ from collections import Counter
 from bench.infra import ROOT, database, insert_meetings, worker_command, worker_env
 from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
-from worker.db import make_engine
-from worker.rates import parse_rate
+from worker.quota.rates import parse_rate
+from worker.store.engines import make_engine
 
 
 def run_fleet(workers: int, rows: int, limit: str, db: str) -> dict[str, float]:

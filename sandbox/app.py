@@ -29,9 +29,9 @@ from sandbox.errors import BAD_JSON, BAD_PARAMETER, Rejection, reject
 from sandbox.faults import Faults, Injected
 from sandbox.inspection import handle_inspection
 from sandbox.jsontext import dumps, loads
-from sandbox.ledger import Ledger
 from sandbox.limits import check_advance, finite
 from sandbox.quota import QuotaCounters
+from sandbox.request_log import RequestLog
 from sandbox.state import MeetingStore
 
 StartResponse = Callable[..., Any]
@@ -70,7 +70,7 @@ class SandboxApp:
                 latency_ms=self.config.latency_ms,
                 clock_offset_seconds=self.config.clock_offset_seconds,
             )
-            self.ledger = Ledger(limit=self.config.request_log_limit)
+            self.request_log = RequestLog(limit=self.config.request_log_limit)
             self.advanced = 0.0
 
     def now(self) -> float:
@@ -114,7 +114,7 @@ class SandboxApp:
                     raise over_quota
                 fault = self.faults.next_for(endpoint, self.fault_rng)
                 if fault is not None and fault.action == "fail":
-                    self.ledger.record(now, endpoint, 500, None, userid_of(call), "fail")
+                    self.request_log.record(now, endpoint, 500, None, userid_of(call), "fail")
                     return self._reply(500, b"", now)
                 if fault is not None and fault.action == "error":
                     raise Rejection(fault.error_code, fault.message, fault.http_status)
@@ -126,7 +126,7 @@ class SandboxApp:
                 status, content = rejection.http_status, rejection.body()
                 code, message = rejection.error_code, rejection.message
             dropped = fault is not None and fault.action == "drop"
-            self.ledger.record(
+            self.request_log.record(
                 now,
                 endpoint,
                 None if dropped else status,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sandbox.limits import check_latency, check_rates, check_shift, finite
-from worker.rates import Rate, parse_rate
+from worker.quota.rates import Rate, parse_rate
 from worker.wemeet.signing import Credentials
 
 # Documented demo credentials: anyone may use them against a local sandbox, nowhere else.

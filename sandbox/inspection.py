@@ -90,9 +90,9 @@ def _get(app: SandboxApp, name: str, request: Request) -> Any:
     if name == "meetings":
         return meetings_view(app)
     if name == "stats":
-        return app.ledger.stats()
+        return app.request_log.stats()
     if name == "requests":
-        return app.ledger.entries(int(request.args.get("since", "0")))
+        return app.request_log.entries(int(request.args.get("since", "0")))
     if name == "faults":
         return app.faults.as_dict()
     if name == "quota":

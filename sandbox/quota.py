@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sandbox.config import quota_code
 from sandbox.errors import Rejection, reject
-from worker.rates import Rate, window_bounds
+from worker.quota.rates import Rate, window_bounds
 
 MESSAGES = {
     190310: "the number of API calls per minute exceeds the limit",

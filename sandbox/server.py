@@ -97,11 +97,11 @@ class SandboxServer:
 
     def stats(self) -> dict[str, Any]:
         with self.app.lock:
-            return _copy(self.app.ledger.stats())
+            return _copy(self.app.request_log.stats())
 
     def requests_log(self, since: int = 0) -> list[dict[str, Any]]:
         with self.app.lock:
-            return self.app.ledger.entries(since)
+            return self.app.request_log.entries(since)
 
     def reset(self) -> None:
         self.app.reset()

@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _configure_logging(config: Config) -> None:
-    from worker.logs import configure
+    from worker.logging_setup import configure
 
     w = config.wemeet
     configure(config.worker.log_level, secrets=(w.secret_key,))
@@ -76,19 +76,19 @@ def _configure_logging(config: Config) -> None:
 
 def _dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "db":
-        from worker.db import upgrade
+        from worker.store.engines import upgrade
 
         upgrade(config.database.url)
         print(f"database at {_safe_url(config.database.url)} is up to date")
         return EXIT_OK
     if args.command == "status":
-        from worker.status import render_status
+        from worker.status_report import render_status
 
         print(render_status(config, as_json=args.json))
         return EXIT_OK
     config.require_credentials()
     if args.command == "once":
-        from worker.app import run_once
+        from worker.composition import run_once
 
         report = run_once(config)
         print(json.dumps(report.as_dict(), ensure_ascii=False))

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from worker.exceptions import ConfigError
-from worker.rates import Rate, parse_rate
+from worker.quota.rates import Rate, parse_rate
 from worker.wemeet.signing import Credentials
 
 ENV_PREFIX = "MEETING_SYNC_"

@@ -25,10 +25,10 @@ from types import FrameType
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from worker.app import build_pass
+from worker.composition import build_pass
 from worker.config import Config
 from worker.exceptions import DatabaseUnavailable
-from worker.syncpass import SyncPass
+from worker.sync.loop import SyncPass
 
 logger = logging.getLogger(__name__)
 

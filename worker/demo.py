@@ -17,10 +17,10 @@ from sqlalchemy import Engine, text
 
 from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
-from worker.app import build_pass
+from worker.composition import build_pass
 from worker.config import for_api
-from worker.db import make_engine, upgrade
-from worker.store import Store
+from worker.store.engines import make_engine, upgrade
+from worker.store.meetings import Store
 
 COLUMNS = ("external_id", "subject", "status", "sync_state", "meeting_code", "error")
 

@@ -16,12 +16,12 @@ from sqlalchemy import Engine, func, select, text
 
 from models import meetings_table
 from sandbox.server import SandboxServer
-from worker.app import build_pass
+from worker.composition import build_pass
 from worker.config import Config, WorkerConfig, for_api
+from worker.domain.rows import MeetingRow
 from worker.exceptions import DatabaseUnavailable
-from worker.rows import MeetingRow
-from worker.store import Store
-from worker.syncpass import PassReport, SyncPass
+from worker.store.meetings import Store
+from worker.sync.loop import PassReport, SyncPass
 
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 60.0

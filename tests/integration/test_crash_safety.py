@@ -20,9 +20,9 @@ from tests.integration.syncenv import (
     wait_for,
     worker_config,
 )
-from worker.app import CRASH_AFTER_ENV, CRASH_EXIT_CODE
-from worker.rows import MeetingRow
-from worker.store import Store
+from worker.composition import CRASH_AFTER_ENV, CRASH_EXIT_CODE
+from worker.domain.rows import MeetingRow
+from worker.store.meetings import Store
 
 SHORT_LEASE = {
     "MEETING_SYNC_WORKER_LEASE_SECONDS": "1",

@@ -25,11 +25,11 @@ from tests.integration.syncenv import (
     worker_config,
 )
 from worker.config import Config
-from worker.durable import DurableWrites
+from worker.domain.rows import MeetingRow
 from worker.exceptions import DatabaseUnavailable
-from worker.rows import MeetingRow
-from worker.store import Store
-from worker.syncpass import SyncPass
+from worker.store.durable import DurableWrites
+from worker.store.meetings import Store
+from worker.sync.loop import SyncPass
 
 POSTGRESQL = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 

@@ -26,10 +26,10 @@ from tests.integration.syncenv import (
     update,
     worker_config,
 )
-from worker.app import build_client
+from worker.composition import build_client
 from worker.config import Config
 from worker.exceptions import ApiError
-from worker.syncpass import SyncPass
+from worker.sync.loop import SyncPass
 from worker.wemeet.meeting import MeetingSpec
 from worker.wemeet.signing import Credentials
 

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.pool import NullPool
 
-from worker.db import MIGRATIONS_PACKAGE, migrations_dir
 from worker.exceptions import MeetingSyncError
+from worker.store.engines import MIGRATIONS_PACKAGE, migrations_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL_ONLY = (".git", ".venv", "build", "*.egg-info", "__pycache__", ".*_cache")
@@ -77,14 +77,18 @@ def test_db_upgrade_runs_from_a_wheel_install_outside_the_source_tree(
     env.update(PYTHONPATH=str(site), MEETING_SYNC_CONFIG=os.devnull)
     env["MEETING_SYNC_DATABASE_URL"] = url
     where = subprocess.run(
-        [sys.executable, "-c", "import worker.db as d; print(d.__file__, d.migrations_dir())"],
+        [
+            sys.executable,
+            "-c",
+            "import worker.store.engines as d; print(d.__file__, d.migrations_dir())",
+        ],
         env=env,
         cwd=tmp_path,
         capture_output=True,
         text=True,
         check=True,
     ).stdout.split()
-    assert where == [str(site / "worker" / "db.py"), str(site / MIGRATIONS_PACKAGE)]
+    assert where == [str(site / "worker" / "store" / "engines.py"), str(site / MIGRATIONS_PACKAGE)]
 
     done = subprocess.run(
         [sys.executable, "-m", "worker.cli", "db", "upgrade"],

@@ -12,10 +12,10 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.engine import make_url
 
 from models import quota_counters_table, quota_events_table
-from worker.db import make_engine
-from worker.quota_ledger import Granted, Ledger, Wait
-from worker.quota_scopes import Scope
-from worker.rates import parse_period, parse_rate
+from worker.quota.ledger import Granted, QuotaLedger, Wait
+from worker.quota.rates import parse_period, parse_rate
+from worker.quota.scopes import Scope
+from worker.store.engines import make_engine
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
@@ -29,8 +29,8 @@ class FakeClock:
         return self.now
 
 
-def ledger(engine: Engine, clock: FakeClock | None = None) -> Ledger:
-    return Ledger(engine, tz=SHANGHAI, margin=0.02, clock=clock)
+def ledger(engine: Engine, clock: FakeClock | None = None) -> QuotaLedger:
+    return QuotaLedger(engine, tz=SHANGHAI, margin=0.02, clock=clock)
 
 
 def test_never_more_than_n_in_any_window_and_full_use_of_it(engine: Engine) -> None:
@@ -155,7 +155,7 @@ def test_calls_at_the_turn_of_the_day_never_overfill_a_skewed_provider_day(
     engine: Engine,
 ) -> None:
     clock = FakeClock()
-    book = Ledger(engine, tz=SHANGHAI, margin=0.02, slack=2.0, clock=clock)
+    book = QuotaLedger(engine, tz=SHANGHAI, margin=0.02, slack=2.0, clock=clock)
     app = Scope("app:x", (parse_rate("5/1d"),))
     grants: list[datetime] = []
 
@@ -208,7 +208,7 @@ def test_workers_whose_sessions_use_other_time_zones_count_together(
 
 def test_a_minute_rate_and_a_day_rate_together_across_midnight(engine: Engine) -> None:
     clock = FakeClock()
-    book = Ledger(engine, tz=SHANGHAI, margin=0.02, slack=2.0, clock=clock)
+    book = QuotaLedger(engine, tz=SHANGHAI, margin=0.02, slack=2.0, clock=clock)
     app = Scope("app:x", (parse_rate("10/5s"), parse_rate("100/1d")))
     steps = random.Random(4)  # irregular asking, the same on every run
     clock.now = datetime(2030, 1, 7, 23, 58, tzinfo=SHANGHAI).astimezone(UTC)

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, select
 
 from models import quota_events_table as events
-from worker.db import make_engine
-from worker.quota_ledger import Granted, Ledger
-from worker.quota_scopes import Scope
-from worker.rates import parse_rate
+from worker.quota.ledger import Granted, QuotaLedger
+from worker.quota.rates import parse_rate
+from worker.quota.scopes import Scope
+from worker.store.engines import make_engine
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MARGIN = 0.02
@@ -26,7 +26,7 @@ RUN_SECONDS = 2.5
 APP = Scope("app:race", (parse_rate("20/1s"),))
 
 
-def _work(book: Ledger, scopes: Sequence[Scope], until: float) -> int:
+def _work(book: QuotaLedger, scopes: Sequence[Scope], until: float) -> int:
     """Reserve as fast as the ledger allows until ``until``; wait as long as it says."""
     granted = 0
     while time.time() < until:
@@ -42,7 +42,7 @@ def _process(
     url: str, ready: Barrier, out: multiprocessing.Queue[tuple[int, float]]
 ) -> None:  # pragma: no cover - runs in a child process
     engine = make_engine(url)
-    book = Ledger(engine, tz=SHANGHAI, margin=MARGIN)
+    book = QuotaLedger(engine, tz=SHANGHAI, margin=MARGIN)
     with engine.connect():
         pass  # connect before the start, so that every worker starts at once
     ready.wait(60)
@@ -75,7 +75,7 @@ def _ideal(times: list[float], end: float, calls: int, window: float) -> int:
 
 
 def test_threads_share_the_app_quota_and_keep_their_own_user_quotas(engine: Engine) -> None:
-    book = Ledger(engine, tz=SHANGHAI, margin=MARGIN)
+    book = QuotaLedger(engine, tz=SHANGHAI, margin=MARGIN)
     users = [Scope(f"user_create:race:u{i}", (parse_rate("8/1s"),)) for i in range(4)]
     start = time.time() + 0.2
     until = start + RUN_SECONDS

@@ -11,7 +11,7 @@ import requests
 
 from sandbox.server import SandboxServer
 from tests.fixtures.sandbox import SignedSender, error_of, meeting_body
-from worker.rates import parse_rate
+from worker.quota.rates import parse_rate
 
 LIST = "/v1/meetings?userid=alice&instanceid=1"
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -12,7 +12,7 @@ from alembic import command
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.pool import NullPool
 
-from worker.db import migrations_config, upgrade
+from worker.store.engines import migrations_config, upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
 ALEMBIC = Path(sys.executable).with_name("alembic")

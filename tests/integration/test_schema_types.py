@@ -9,8 +9,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import StatementError
 
 from tests.fixtures.databases import SQLITE_ONLY, T0, insert_meeting, read_meeting
-from worker.rows import MalformedJSON, MalformedTime
-from worker.store import Store
+from worker.domain.rows import MalformedJSON, MalformedTime
+from worker.store.meetings import Store
 
 SHANGHAI = timezone(timedelta(hours=8))
 INSTANT = datetime(2030, 5, 1, 2, 0, 0, 250_000, tzinfo=UTC)

@@ -10,8 +10,8 @@ from sqlalchemy import Engine, func, select, text, update
 
 from models import Meeting
 from tests.fixtures.databases import SQLITE_ONLY, T0, insert_meeting, read_meeting
-from worker.db import make_engine
-from worker.store import Store
+from worker.store.engines import make_engine
+from worker.store.meetings import Store
 
 meetings = Meeting.__table__
 MINUTE = timedelta(minutes=1)

@@ -8,8 +8,8 @@ from sqlalchemy import Engine, func, select
 
 from models import sync_log_table
 from tests.fixtures.databases import T0
-from worker.rows import CallLogEntry
-from worker.store import Store
+from worker.domain.rows import CallLogEntry
+from worker.store.meetings import Store
 
 
 def test_prune_log_deletes_only_entries_older_than_the_cutoff(engine: Engine, store: Store) -> None:

@@ -11,10 +11,10 @@ from sqlalchemy import Engine, select, update
 from models import meetings_table as meetings
 from models import sync_log_table as sync_log
 from tests.fixtures.databases import T0, insert_meeting
-from worker.db import make_engine
+from worker.domain.rows import CallLogEntry
 from worker.exceptions import DatabaseUnavailable
-from worker.rows import CallLogEntry
-from worker.store import Store
+from worker.store.engines import make_engine
+from worker.store.meetings import Store
 
 
 def test_status_counts_rows_by_state_and_failures_by_code(engine: Engine, store: Store) -> None:

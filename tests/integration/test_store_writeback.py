@@ -8,8 +8,8 @@ from sqlalchemy import Engine, text, update
 
 from models import meetings_table as meetings
 from tests.fixtures.databases import T0, insert_meeting, read_meeting
-from worker.rows import MeetingRow, WriteOutcome
-from worker.store import Store
+from worker.domain.rows import MeetingRow, WriteOutcome
+from worker.store.meetings import Store
 
 LEASE = 60.0
 

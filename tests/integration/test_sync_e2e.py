@@ -19,7 +19,7 @@ from tests.integration.syncenv import (
     update,
     worker_config,
 )
-from worker.rows import MeetingRow
+from worker.domain.rows import MeetingRow
 from worker.wemeet.client import WemeetClient
 from worker.wemeet.meeting import MeetingSpec
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from models import meetings_table
-from worker.rows import MeetingRow
+from worker.domain.rows import MeetingRow
 
 NOW = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from worker.backoff import backoff_seconds, next_attempt_at
+from worker.sync.backoff import backoff_seconds, next_attempt_at
 
 
 def test_backoff_grows_then_caps_and_never_lands_immediately() -> None:

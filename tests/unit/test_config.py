@@ -7,7 +7,7 @@ import pytest
 
 from worker.config import Config, from_mapping, load_config
 from worker.exceptions import ConfigError
-from worker.rates import parse_rate
+from worker.quota.rates import parse_rate
 
 ROOT = Path(__file__).resolve().parents[2]
 

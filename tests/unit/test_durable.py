@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 
 from tests.fixtures.clock import SteppingTime
-from worker.durable import DurableWrites
 from worker.exceptions import DatabaseUnavailable
+from worker.store.durable import DurableWrites
 
 
 def failing(times: int, result: str = "written") -> tuple[list[int], Callable[[], str]]:
@@ -77,7 +77,7 @@ def test_other_errors_are_not_retried() -> None:
 def test_each_wait_is_logged_without_hiding_the_cause(caplog: pytest.LogCaptureFixture) -> None:
     t = SteppingTime()
     _, write = failing(2)
-    with caplog.at_level("WARNING", logger="worker.durable"):
+    with caplog.at_level("WARNING", logger="worker.store.durable"):
         DurableWrites(60, sleep=t.sleep, clock=t.clock)("write_back", write)
     waits = [r.getMessage() for r in caplog.records]
     assert len(waits) == 2

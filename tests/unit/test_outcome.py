@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from worker.exceptions import ApiError, TransportError
-from worker.outcome import Done, Fail, RetryLater, RetryPolicy, Trip, decide
+from worker.sync.decide import Done, Fail, RetryLater, RetryPolicy, Trip, decide
 
 NOW = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 POLICY = RetryPolicy(base_seconds=30.0, cap_seconds=600.0)

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 
 from tests.unit.rowfactory import NOW, make_row
-from worker.plan import Cancel, Create, Reconcile, Reject, Settle, Update, plan
-from worker.reconcile import SentCreate
-from worker.rows import MalformedJSON, MalformedTime
+from worker.domain.rows import MalformedJSON, MalformedTime
+from worker.sync.lost_create import SentCreate
+from worker.sync.plan import Cancel, Create, Reconcile, Reject, Settle, Update, plan
 
 
 def act(**overrides: object) -> object:

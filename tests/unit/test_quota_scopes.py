@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from worker.config import QuotaConfig
-from worker.quota_scopes import (
+from worker.quota.rates import parse_period, parse_rate
+from worker.quota.scopes import (
     calendar_wait,
     calendar_windows,
     is_sliding,
@@ -15,7 +16,6 @@ from worker.quota_scopes import (
     sliding_wait,
     sliding_window,
 )
-from worker.rates import parse_period, parse_rate
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 QUOTA = QuotaConfig()

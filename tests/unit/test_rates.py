@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from worker.rates import Period, Rate, parse_period, parse_rate, window_bounds
+from worker.quota.rates import Period, Rate, parse_period, parse_rate, window_bounds
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UTC = ZoneInfo("UTC")

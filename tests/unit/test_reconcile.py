@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from worker.reconcile import SentCreate, find_adoptable
+from worker.sync.lost_create import SentCreate, find_adoptable
 from worker.wemeet.meeting import MeetingSpec
-from worker.wemeet.results import MeetingInfo
+from worker.wemeet.meetings_read import MeetingInfo
 
 START = datetime(2030, 1, 8, 9, 0, tzinfo=UTC)
 SPEC = MeetingSpec(userid="alice", subject="周会", start=START, end=START + timedelta(hours=1))

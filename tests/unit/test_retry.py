@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from worker.exceptions import ApiError, TransportError
-from worker.retry import InCallRetry, InCallSettings, retryable
+from worker.sync.retry import InCallRetry, InCallSettings, retryable
 
 
 def api(code: int, **kw: object) -> ApiError:

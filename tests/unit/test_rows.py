@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from models import Meeting, meetings_table
-from worker.rows import MalformedJSON, MeetingRow, WriteOutcome
+from worker.domain.rows import MalformedJSON, MeetingRow, WriteOutcome
 
 NOW = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 

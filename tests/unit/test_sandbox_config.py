@@ -9,8 +9,8 @@ import pytest
 
 from sandbox.cli import add_arguments, config_from_args
 from sandbox.config import DEMO_CREDENTIALS, SandboxConfig
-from sandbox.ledger import Ledger
-from worker.rates import parse_rate
+from sandbox.request_log import RequestLog
+from worker.quota.rates import parse_rate
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -97,7 +97,7 @@ def test_a_bad_quota_flag_is_a_value_error() -> None:
 
 
 def test_the_ledger_counts_exactly_and_keeps_the_latest_entries() -> None:
-    ledger = Ledger(limit=3)
+    ledger = RequestLog(limit=3)
     ledger.record(1.0, "create", 200, None, "alice")
     ledger.record(2.0, "create", 500, 9093, "alice")
     ledger.record(3.0, "get", None, None, "bob", fault="drop")

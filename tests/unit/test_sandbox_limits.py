@@ -12,7 +12,7 @@ from werkzeug.test import Client
 
 from sandbox.app import SandboxApp
 from sandbox.config import SandboxConfig
-from worker.rates import parse_rate
+from worker.quota.rates import parse_rate
 from worker.wemeet.signing import aksk_headers
 
 NOW = 1_790_000_000.0

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sandbox.config import quota_code
 from sandbox.quota import QuotaCounters
-from worker.rates import parse_rate
+from worker.quota.rates import parse_rate
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

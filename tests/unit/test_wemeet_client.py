@@ -17,7 +17,7 @@ from worker.exceptions import ApiError, ConfigError, InvalidMeeting, TransportEr
 from worker.wemeet.client import CallRecord, WemeetClient
 from worker.wemeet.errors import MALFORMED_SUCCESS
 from worker.wemeet.meeting import MeetingSpec
-from worker.wemeet.results import MeetingInfo
+from worker.wemeet.meetings_read import MeetingInfo
 from worker.wemeet.signing import Credentials, sign
 
 CREDS = Credentials(app_id="app-1", secret_id="sid-1", secret_key="very-secret-key")

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from worker.wemeet.results import (
+from worker.wemeet.meetings_read import (
     MalformedResponse,
     MeetingInfo,
     MeetingPage,

@@ -29,6 +29,13 @@ from worker.wemeet.meeting import (
     encode_body,
     update_body,
 )
+from worker.wemeet.meetings_read import (
+    MalformedResponse,
+    MeetingInfo,
+    MeetingPage,
+    parse_first_meeting,
+    parse_page,
+)
 from worker.wemeet.responses import (
     ResponseMeta,
     decode_json,
@@ -36,13 +43,6 @@ from worker.wemeet.responses import (
     error_from_status,
     malformed,
     transport_error,
-)
-from worker.wemeet.results import (
-    MalformedResponse,
-    MeetingInfo,
-    MeetingPage,
-    parse_first_meeting,
-    parse_page,
 )
 from worker.wemeet.signing import Credentials
 from worker.wemeet.uri import build_uri, parse_base_url, path_segment

@@ -28,7 +28,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_IMMEDIATE = "meeting_sync_sqlite_immediate"
 # Where the packages sit: the top of the source tree in a checkout or an editable install,
 # site-packages in a wheel install.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # The migrations are alembic/ in the source tree. A wheel carries the same folder as this
 # package, beside `worker` (installed as "alembic" it would shadow the library).
 MIGRATIONS_PACKAGE = "meeting_sync_migrations"

@@ -1,4 +1,4 @@
-"""The shared quota ledger in the calendar database (the I/O shell of worker.quota_scopes).
+"""The shared quota ledger in the calendar database (the I/O shell of worker.quota.scopes).
 
 A reservation takes one call from every quota that applies, all of them or none, in one
 short transaction on the database's clock, so that any number of workers on any number of
@@ -27,7 +27,8 @@ from sqlalchemy import (
 from models import quota_counters_table as counters
 from models import quota_events_table as events
 from models import quota_pauses_table as pauses
-from worker.quota_scopes import (
+from worker.quota.rates import Period, Rate, parse_period
+from worker.quota.scopes import (
     SLIDING_MAX_SECONDS,
     Scope,
     calendar_wait,
@@ -37,8 +38,7 @@ from worker.quota_scopes import (
     sliding_wait,
     sliding_window,
 )
-from worker.quota_tx import database_clock, lock_scopes, serialised
-from worker.rates import Period, Rate, parse_period
+from worker.quota.transactions import database_clock, lock_scopes, serialised
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ Clock = Callable[[Connection], datetime]
 OnGrant = Callable[[Connection, datetime], None]
 
 
-class Ledger:
+class QuotaLedger:
     def __init__(
         self,
         engine: Engine,

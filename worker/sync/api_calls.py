@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from worker.rows import CallLogEntry, MeetingRow
+from worker.domain.rows import CallLogEntry, MeetingRow
 from worker.wemeet.client import CallRecord
 
 

@@ -12,7 +12,7 @@ DROPPED = "dropped"
 
 
 @dataclass
-class Ledger:
+class RequestLog:
     limit: int = 200_000
     log: deque[dict[str, Any]] = field(default_factory=deque)
     by_endpoint: dict[str, Counter[str]] = field(default_factory=dict)

@@ -10,17 +10,17 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from worker.calllog import CallLog
 from worker.config import Config
-from worker.db import make_engine
-from worker.durable import DurableWrites
-from worker.outcome import RetryPolicy
-from worker.quota_gate import QuotaGate
-from worker.quota_ledger import Ledger
-from worker.retry import InCallRetry
-from worker.rows import MeetingRow
-from worker.store import Store
-from worker.syncpass import PassReport, PassSettings, SyncPass
+from worker.domain.rows import MeetingRow
+from worker.quota.gate import QuotaGate
+from worker.quota.ledger import QuotaLedger
+from worker.store.durable import DurableWrites
+from worker.store.engines import make_engine
+from worker.store.meetings import Store
+from worker.sync.api_calls import CallLog
+from worker.sync.decide import RetryPolicy
+from worker.sync.loop import PassReport, PassSettings, SyncPass
+from worker.sync.retry import InCallRetry
 from worker.wemeet.client import CallRecord, WemeetClient
 from worker.wemeet.signing import Credentials
 
@@ -78,7 +78,7 @@ def build_pass(
 
     retry = InCallRetry(set_clock_offset=client.set_clock_offset, sleep=interruptible_sleep)
     q = config.quota
-    ledger = Ledger(
+    ledger = QuotaLedger(
         store.engine,
         tz=ZoneInfo(q.time_zone),
         margin=q.safety_margin,

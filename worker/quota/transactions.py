@@ -18,7 +18,7 @@ from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.exc import DBAPIError
 
 from models import quota_locks_table as locks
-from worker.db import write_transaction
+from worker.store.engines import write_transaction
 
 T = TypeVar("T")
 DEADLOCK_RETRIES = 5

@@ -18,8 +18,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
-from worker.calllog import CallLog
-from worker.durable import DurableWrites
+from worker.domain.rows import CallLogEntry, MeetingRow, WriteOutcome
 from worker.exceptions import (
     ApiError,
     DatabaseUnavailable,
@@ -27,16 +26,17 @@ from worker.exceptions import (
     QuotaDeferred,
     TransportError,
 )
-from worker.outcome import Done, Fail, RetryLater, RetryPolicy, Trip, decide, refused_outright
-from worker.plan import Cancel, Create, Reconcile, Reject, Settle, Update, plan
-from worker.quota_gate import QuotaGate
-from worker.reconcile import SentCreate, find_adoptable
-from worker.retry import InCallRetry
-from worker.rows import CallLogEntry, MeetingRow, WriteOutcome
-from worker.store import Store
+from worker.quota.gate import QuotaGate
+from worker.store.durable import DurableWrites
+from worker.store.meetings import Store
+from worker.sync.api_calls import CallLog
+from worker.sync.decide import Done, Fail, RetryLater, RetryPolicy, Trip, decide, refused_outright
+from worker.sync.lost_create import SentCreate, find_adoptable
+from worker.sync.plan import Cancel, Create, Reconcile, Reject, Settle, Update, plan
+from worker.sync.retry import InCallRetry
 from worker.wemeet.client import WemeetClient
 from worker.wemeet.meeting import MeetingSpec
-from worker.wemeet.results import MeetingInfo
+from worker.wemeet.meetings_read import MeetingInfo
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, func, select
 
 from models import meetings_table
-from worker.rows import StatusSummary
-from worker.store_claim import is_due
+from worker.domain.rows import StatusSummary
+from worker.store.claim import is_due
 
 meetings = meetings_table
 c = meetings.c

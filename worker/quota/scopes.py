@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from worker.config import QuotaConfig
-from worker.rates import Period, Rate, parse_period, window_bounds
+from worker.quota.rates import Period, Rate, parse_period, window_bounds
 from worker.wemeet.errors import QuotaScope, quota_scope
 
 # Rates up to this long are enforced as sliding windows; longer ones follow the provider's

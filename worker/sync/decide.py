@@ -6,8 +6,8 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from worker.backoff import next_attempt_at
 from worker.exceptions import ApiError, TransportError
+from worker.sync.backoff import next_attempt_at
 from worker.wemeet.errors import ErrorKind, classify_error, diagnose_configuration, row_message
 
 

@@ -16,8 +16,8 @@ from typing import TypeVar
 
 from worker.config import QuotaConfig
 from worker.exceptions import ApiError, QuotaDeferred
-from worker.quota_ledger import Granted, Ledger, OnGrant
-from worker.quota_scopes import pause_target, scopes_for
+from worker.quota.ledger import Granted, OnGrant, QuotaLedger
+from worker.quota.scopes import pause_target, scopes_for
 from worker.wemeet.errors import ErrorKind, classify_error
 
 logger = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ T = TypeVar("T")
 class QuotaGate:
     def __init__(
         self,
-        ledger: Ledger,
+        ledger: QuotaLedger,
         quota: QuotaConfig,
         app_id: str,
         *,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from worker.wemeet.meeting import MeetingSpec
-from worker.wemeet.results import MeetingInfo
+from worker.wemeet.meetings_read import MeetingInfo
 
 
 @dataclass(frozen=True)

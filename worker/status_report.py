@@ -9,12 +9,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from worker.config import Config
-from worker.db import make_engine
-from worker.quota_ledger import Ledger
-from worker.store import Store
+from worker.quota.ledger import QuotaLedger
+from worker.store.engines import make_engine
+from worker.store.meetings import Store
 
 
-def collect_status(store: Store, ledger: Ledger) -> dict[str, Any]:
+def collect_status(store: Store, ledger: QuotaLedger) -> dict[str, Any]:
     now = store.now()
     summary = store.status(now)
     plain: dict[str, Any] = _plain(dataclasses.asdict(summary))
@@ -31,7 +31,7 @@ def collect_status(store: Store, ledger: Ledger) -> dict[str, Any]:
 
 def render_status(config: Config, *, as_json: bool) -> str:
     engine = make_engine(config.database.url)
-    ledger = Ledger(engine, tz=ZoneInfo(config.quota.time_zone))
+    ledger = QuotaLedger(engine, tz=ZoneInfo(config.quota.time_zone))
     try:
         data = collect_status(Store(engine), ledger)
     finally:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from worker.domain.rows import MeetingRow
 from worker.exceptions import InvalidMeeting
-from worker.reconcile import SentCreate
-from worker.rows import MeetingRow
-from worker.rowspec import check_sync_after, meeting_id_of, spec_from_row
+from worker.sync.lost_create import SentCreate
+from worker.wemeet.from_row import check_sync_after, meeting_id_of, spec_from_row
 from worker.wemeet.meeting import MeetingSpec
 
 PROVIDERS = ("wemeet",)

@@ -32,10 +32,10 @@ from sqlalchemy.sql.elements import ColumnElement
 from models import meetings_table as meetings
 from models import sync_log_table as sync_log
 from models.types import utcnow
-from worker.db import write_transaction
-from worker.rows import CallLogEntry, MeetingRow, StatusSummary, WriteOutcome
-from worker.store_claim import claim_rows
-from worker.store_status import summarise
+from worker.domain.rows import CallLogEntry, MeetingRow, StatusSummary, WriteOutcome
+from worker.store.claim import claim_rows
+from worker.store.engines import write_transaction
+from worker.store.summary import summarise
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from worker.domain.rows import MalformedJSON, MalformedTime, MeetingRow
 from worker.exceptions import InvalidMeeting
-from worker.rows import MalformedJSON, MalformedTime, MeetingRow
 from worker.wemeet import checks
 from worker.wemeet.meeting import MeetingSpec
 
