@@ -8,6 +8,7 @@ other module reads the environment.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 import types
@@ -190,7 +191,7 @@ def _build_section(
 
 def _coerce(value: Any, hint: Any, where: str) -> Any:
     if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+        return _finite(float(value), where)
     if hint in (int, str, bool):
         if type(value) is not hint:
             raise ConfigError(f"{where}: expected {hint.__name__}, got {type(value).__name__}")
@@ -226,7 +227,7 @@ def _from_env(text: str, hint: Any, where: str) -> Any:
         if hint is int:
             return int(text)
         if hint is float:
-            return float(text)
+            return _finite(float(text), where)
         if hint is str:
             return text
         if typing.get_origin(hint) is tuple:
@@ -235,6 +236,15 @@ def _from_env(text: str, hint: Any, where: str) -> Any:
     except ValueError as exc:
         raise ConfigError(f"{where}: {exc}") from None
     raise ConfigError(f"{where}: unsupported setting type {hint!r}")  # pragma: no cover
+
+
+def _finite(value: float, where: str) -> float:
+    # TOML has nan and inf, and float() reads "nan", "inf" and "1e999": every comparison with
+    # NaN is false, so it would slip through the range checks below and crash the worker later
+    # (a NaN timedelta, an infinite sleep), where systemd would restart it in a loop.
+    if not math.isfinite(value):
+        raise ConfigError(f"{where}: expected a finite number, got {value}")
+    return value
 
 
 def _validate(config: Config) -> None:

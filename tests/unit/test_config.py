@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import tomllib
+import typing
 from pathlib import Path
 
 import pytest
 
-from worker.config import Config, from_mapping, load_config
+from worker.config import SECTIONS, Config, from_mapping, load_config
 from worker.exceptions import ConfigError
 from worker.rates import parse_rate
 
@@ -96,3 +97,39 @@ def test_file_lookup_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert load_config(None, {}).worker.batch_size == 9
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "missing.toml", {})
+
+
+def _float_settings() -> list[tuple[str, str]]:
+    """Every float setting, found by type: one added later is covered without editing this."""
+    return [
+        (section, name)
+        for section, cls in SECTIONS.items()
+        for name, hint in typing.get_type_hints(cls).items()
+        if hint is float
+    ]
+
+
+def test_the_float_settings_are_found() -> None:
+    assert ("worker", "lease_seconds") in _float_settings()
+    assert ("wemeet", "timeout_seconds") in _float_settings()
+    assert len(_float_settings()) >= 12
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "+inf"])
+@pytest.mark.parametrize(("section", "key"), _float_settings())
+def test_a_non_finite_float_in_the_file_is_refused(section: str, key: str, value: str) -> None:
+    raw = tomllib.loads(f"[{section}]\n{key} = {value}\n")
+    with pytest.raises(ConfigError) as caught:
+        from_mapping(raw, {}, source="cfg.toml")
+    assert f"cfg.toml: {section}.{key}: expected a finite number" in str(caught.value)
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-Infinity", "1e999"])
+@pytest.mark.parametrize(("section", "key"), _float_settings())
+def test_a_non_finite_float_in_the_environment_is_refused(
+    section: str, key: str, value: str
+) -> None:
+    name = f"MEETING_SYNC_{section.upper()}_{key.upper()}"
+    with pytest.raises(ConfigError) as caught:
+        from_mapping({}, {name: value}, source="t")
+    assert f"${name}: expected a finite number" in str(caught.value)
