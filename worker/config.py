@@ -148,6 +148,16 @@ def load_config(
             raw = tomllib.loads(resolved.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError(f"config file not found: {resolved}") from None
+        except IsADirectoryError:
+            raise ConfigError(f"{resolved}: is a directory, not a config file") from None
+        except OSError as exc:
+            raise ConfigError(f"{resolved}: cannot be read: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
+            # One byte's value, never the text around it: the file may hold a secret.
+            raise ConfigError(
+                f"{resolved}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+                f"{exc.start}); TOML files must be saved as UTF-8"
+            ) from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{resolved}: not valid TOML: {exc}") from None
     return from_mapping(raw, env, source=str(resolved) if resolved else "built-in defaults")

@@ -45,6 +45,41 @@ def assert_one_line_config_error(args: list[str], env: Mapping[str, str], needle
     assert PASSWORD not in done.stdout + done.stderr
 
 
+@pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
+@pytest.mark.parametrize(
+    ("url", "needle"),
+    [
+        ("not a url", "database.url is not a database URL"),
+        (f"postgresql+asyncpg://u:{PASSWORD}@h/db", "postgresql+asyncpg://u:***@h/db"),
+        (f"mysql+mysqldb://u:{PASSWORD}@h/db", "pip install 'meeting-sync[mysql]'"),
+        (f"nosuch://u:{PASSWORD}@h/db", "no database kind 'nosuch'"),
+    ],
+)
+def test_an_unusable_database_url_exits_2_with_one_line(
+    tmp_path: Path, args: list[str], url: str, needle: str
+) -> None:
+    env = base_env(tmp_path, {"MEETING_SYNC_DATABASE_URL": url})
+    assert_one_line_config_error(args, env, needle)
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
+def test_a_config_file_that_is_not_utf8_exits_2_with_one_line(
+    tmp_path: Path, args: list[str]
+) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('[worker]\nworker_id = "Küche"\n'.encode("latin-1"))
+    env = base_env(tmp_path)
+    assert_one_line_config_error(["--config", str(path), *args], env, "UTF-8")
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
+def test_a_config_path_that_is_a_directory_exits_2_with_one_line(
+    tmp_path: Path, args: list[str]
+) -> None:
+    env = base_env(tmp_path)
+    assert_one_line_config_error(["--config", str(tmp_path), *args], env, "directory")
+
+
 @pytest.mark.parametrize(
     ("args", "name", "value"),
     [

@@ -133,3 +133,19 @@ def test_a_non_finite_float_in_the_environment_is_refused(
     with pytest.raises(ConfigError) as caught:
         from_mapping({}, {name: value}, source="t")
     assert f"${name}: expected a finite number" in str(caught.value)
+
+
+def test_a_config_file_that_is_not_utf8_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('[worker]\nworker_id = "Küche"\n'.encode("latin-1"))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, {})
+    assert str(path) in str(caught.value) and "UTF-8" in str(caught.value)
+
+
+def test_a_config_path_that_is_a_directory_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path, {})
+    assert str(tmp_path) in str(caught.value) and "directory" in str(caught.value)
+    with pytest.raises(ConfigError, match="directory"):
+        load_config(None, {"MEETING_SYNC_CONFIG": str(tmp_path)})
