@@ -194,6 +194,14 @@ def _build_section(
         where = f"{section}.{name}"
         if env_name in env:
             values[name] = _from_env(env[env_name], hints[name], f"${env_name}")
+            if values[name] == ():
+                # An empty variable is a slip (a template left blank, `export X=`), not a
+                # decision to stop counting calls that the provider still meters.
+                raise ConfigError(
+                    f"${env_name} is empty: expected limits like 300/60s,200000/1d; to run "
+                    f"without {where} limits on purpose, write {name} = [] under [{section}] "
+                    "in the config file"
+                )
         elif name in table:
             values[name] = _coerce(table[name], hints[name], f"{source}: {where}")
     return cls(**values)

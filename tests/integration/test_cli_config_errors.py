@@ -104,3 +104,9 @@ def test_a_non_finite_float_in_the_file_exits_2_with_one_line(tmp_path: Path) ->
     env = base_env(tmp_path)
     needle = "worker.poll_interval_seconds: expected a finite number"
     assert_one_line_config_error(["--config", str(path), "run"], env, needle)
+
+
+@pytest.mark.parametrize("args", [["once"], ["run"]], ids=" ".join)
+def test_an_empty_app_quota_variable_exits_2_with_one_line(tmp_path: Path, args: list[str]) -> None:
+    env = base_env(tmp_path, {"MEETING_SYNC_QUOTA_APP": ""})
+    assert_one_line_config_error(args, env, "$MEETING_SYNC_QUOTA_APP")

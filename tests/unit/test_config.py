@@ -135,6 +135,25 @@ def test_a_non_finite_float_in_the_environment_is_refused(
     assert f"${name}: expected a finite number" in str(caught.value)
 
 
+@pytest.mark.parametrize("name", ["MEETING_SYNC_QUOTA_APP", "MEETING_SYNC_QUOTA_USER_CREATE"])
+@pytest.mark.parametrize("value", ["", "  ", ",", " , "])
+def test_an_empty_rate_list_in_the_environment_is_refused(name: str, value: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        from_mapping({}, {name: value}, source="t")
+    text = str(caught.value)
+    assert f"${name}" in text
+    # The message says how to turn the limit off on purpose.
+    key = name.removeprefix("MEETING_SYNC_QUOTA_").lower()
+    assert f"{key} = []" in text
+
+
+def test_an_empty_rate_list_in_the_file_turns_that_limit_off() -> None:
+    # Documented in config.example.toml: a deliberate, reviewable choice in the file.
+    config = from_mapping({"quota": {"app": []}}, {}, source="t")
+    assert config.quota.app == ()
+    assert config.quota.user_create == Config().quota.user_create
+
+
 def test_a_config_file_that_is_not_utf8_is_a_config_error(tmp_path: Path) -> None:
     path = tmp_path / "latin1.toml"
     path.write_bytes('[worker]\nworker_id = "Küche"\n'.encode("latin-1"))
