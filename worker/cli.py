@@ -55,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_config(args.config, os.environ)
         _configure_logging(config)
+        for warning in config.warnings:
+            logger.warning("config_warning %s", warning)
         return _dispatch(args, config)
     except ConfigError as exc:
         print(f"meeting-sync: configuration error: {exc}", file=sys.stderr)

@@ -2,12 +2,14 @@
 
 Every key can be overridden by ``MEETING_SYNC_<SECTION>_<KEY>`` (upper case); secrets are
 expected to come that way. The CLI loads the configuration once and passes it down: no
-other module reads the environment.
+other module reads the environment. The loader prints nothing: what is worth telling but
+not an error comes back in ``Config.warnings``, for the CLI to log.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import os
 import tomllib
@@ -24,6 +26,12 @@ from worker.wemeet.signing import Credentials
 
 ENV_PREFIX = "MEETING_SYNC_"
 DEFAULT_CONFIG_FILE = "meeting-sync.toml"
+# Variables with the prefix that are not settings, so no warning names them: the config
+# file's path; the crash-safety tests' fault hook (read by worker.app); and the test suite's
+# and benchmarks' own (database servers, chaos run size), all under MEETING_SYNC_TEST_.
+CONFIG_FILE_ENV = f"{ENV_PREFIX}CONFIG"
+CRASH_AFTER_ENV = f"{ENV_PREFIX}CRASH_AFTER"
+TEST_ENV_PREFIX = f"{ENV_PREFIX}TEST_"
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,8 @@ class Config:
     worker: WorkerConfig = WorkerConfig()
     quota: QuotaConfig = QuotaConfig()
     source: str = "built-in defaults"
+    # Worth telling the operator, yet no reason to refuse the configuration.
+    warnings: tuple[str, ...] = ()
 
     def require_credentials(self) -> None:
         """Raise ConfigError unless the API credentials needed to send anything are set."""
@@ -130,8 +140,8 @@ def resolve_path(explicit: str | Path | None, env: Mapping[str, str]) -> Path | 
     """--config, else $MEETING_SYNC_CONFIG, else ./meeting-sync.toml if present, else None."""
     if explicit:
         return Path(explicit)
-    if env.get("MEETING_SYNC_CONFIG"):
-        return Path(env["MEETING_SYNC_CONFIG"])
+    if env.get(CONFIG_FILE_ENV):
+        return Path(env[CONFIG_FILE_ENV])
     default = Path(DEFAULT_CONFIG_FILE)
     return default if default.is_file() else None
 
@@ -173,9 +183,39 @@ def from_mapping(raw: Mapping[str, Any], env: Mapping[str, str], *, source: str)
         if not isinstance(table, Mapping):
             raise ConfigError(f"{source}: [{name}] must be a table")
         sections[name] = _build_section(name, cls, table, env, source)
-    config = Config(**sections, source=source)
+    config = Config(**sections, source=source, warnings=_stray_variables(env))
     _validate(config)
     return config
+
+
+def _stray_variables(env: Mapping[str, str]) -> tuple[str, ...]:
+    """A warning for each variable named like ours that nothing reads; never its value.
+
+    Not an error, as an unknown key in the file is: the environment is shared with other
+    programs, and a variable meant for another version or tool must not stop the worker.
+    """
+    settings = {
+        f"{section.upper()}_{f.name.upper()}": f"{ENV_PREFIX}{section.upper()}_{f.name.upper()}"
+        for section, cls in SECTIONS.items()
+        for f in dataclasses.fields(cls)
+    }
+    known = {**settings, "CONFIG": CONFIG_FILE_ENV, "CRASH_AFTER": CRASH_AFTER_ENV}
+    warnings = []
+    for name in sorted(env):
+        upper = name.upper()
+        if name in known.values() or not upper.startswith(ENV_PREFIX):
+            continue
+        if upper.startswith(TEST_ENV_PREFIX):
+            continue
+        # Matched without the prefix, which every name shares and would make all look close.
+        close = difflib.get_close_matches(upper.removeprefix(ENV_PREFIX), known, n=1)
+        hint = (
+            f"did you mean {known[close[0]]}?"
+            if close
+            else f"settings are {ENV_PREFIX}<SECTION>_<KEY>, as listed in config.example.toml"
+        )
+        warnings.append(f"${name} is not a meeting-sync setting and is ignored; {hint}")
+    return tuple(warnings)
 
 
 def _build_section(

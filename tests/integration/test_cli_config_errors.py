@@ -110,3 +110,24 @@ def test_a_non_finite_float_in_the_file_exits_2_with_one_line(tmp_path: Path) ->
 def test_an_empty_app_quota_variable_exits_2_with_one_line(tmp_path: Path, args: list[str]) -> None:
     env = base_env(tmp_path, {"MEETING_SYNC_QUOTA_APP": ""})
     assert_one_line_config_error(args, env, "$MEETING_SYNC_QUOTA_APP")
+
+
+def test_a_misspelt_variable_is_warned_about_and_the_command_still_runs(tmp_path: Path) -> None:
+    env = base_env(
+        tmp_path,
+        {
+            "MEETING_SYNC_WORKER_LEASE_SECOND": PASSWORD,
+            # Read by the product or its test suite, not settings: no warning.
+            "MEETING_SYNC_CRASH_AFTER": "create",
+            "MEETING_SYNC_TEST_POSTGRES_URL": "postgresql+psycopg://u@h/db",
+        },
+    )
+
+    done = meeting_sync(["db", "upgrade"], env, timeout=60)
+
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if " WARNING " in line]
+    assert len(warnings) == 1, done.stderr
+    assert "MEETING_SYNC_WORKER_LEASE_SECOND " in warnings[0]
+    assert "did you mean MEETING_SYNC_WORKER_LEASE_SECONDS?" in warnings[0]
+    assert PASSWORD not in done.stdout + done.stderr

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from worker.config import SECTIONS, Config, from_mapping, load_config
+from worker.app import CRASH_AFTER_ENV
+from worker.config import SECTIONS, Config, WorkerConfig, from_mapping, load_config
 from worker.exceptions import ConfigError
 from worker.rates import parse_rate
 
@@ -168,3 +169,42 @@ def test_a_config_path_that_is_a_directory_is_a_config_error(tmp_path: Path) -> 
     assert str(tmp_path) in str(caught.value) and "directory" in str(caught.value)
     with pytest.raises(ConfigError, match="directory"):
         load_config(None, {"MEETING_SYNC_CONFIG": str(tmp_path)})
+
+
+def test_a_misspelt_variable_is_a_warning_naming_the_closest_setting() -> None:
+    env = {"MEETING_SYNC_WORKER_LEASE_SECOND": "s3cr3t-looking-value"}
+    config = from_mapping({}, env, source="t")
+    assert config.worker.lease_seconds == WorkerConfig().lease_seconds
+    (warning,) = config.warnings
+    assert "MEETING_SYNC_WORKER_LEASE_SECOND " in warning + " "
+    assert "did you mean MEETING_SYNC_WORKER_LEASE_SECONDS?" in warning
+    assert "s3cr3t-looking-value" not in warning  # the value may be a secret
+
+
+def test_a_lower_case_variable_is_a_warning_naming_the_upper_case_one() -> None:
+    config = from_mapping({}, {"meeting_sync_worker_batch_size": "5"}, source="t")
+    (warning,) = config.warnings
+    assert "did you mean MEETING_SYNC_WORKER_BATCH_SIZE?" in warning
+
+
+def test_a_variable_unlike_any_setting_is_a_warning_without_a_guess() -> None:
+    config = from_mapping({}, {"MEETING_SYNC_ZZZ": "1"}, source="t")
+    (warning,) = config.warnings
+    assert "MEETING_SYNC_ZZZ" in warning and "did you mean" not in warning
+    assert "config.example.toml" in warning
+
+
+def test_variables_the_product_and_its_tests_read_are_not_warned_about() -> None:
+    env = {
+        "MEETING_SYNC_CONFIG": "/dev/null",
+        CRASH_AFTER_ENV: "create",
+        "MEETING_SYNC_TEST_POSTGRES_URL": "postgresql+psycopg://u@h/db",
+        "MEETING_SYNC_TEST_MARIADB_URL": "mysql+pymysql://u@h/db",
+        "MEETING_SYNC_TEST_CHAOS_ROWS": "2000",
+        "MEETING_SYNC_TEST_CHAOS_SEED": "1",
+        "MEETING_SYNC_WORKER_LEASE_SECONDS": "600",
+        "MEETING_SYNC_WEMEET_SECRET_KEY": "x",
+        "PATH": "/usr/bin",
+        "MEETING_SYNCHRONY": "not ours",
+    }
+    assert from_mapping({}, env, source="t").warnings == ()
