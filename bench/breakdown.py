@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.breakdown [--quick] [--rows N] [--db sqlite postgresql]
 
-Runs the worker's own pass (worker.app.build_pass) in this process against a sandbox
+Runs the worker's own pass (worker.composition.build_pass) in this process against a sandbox
 process, over N new rows and then the same rows edited, with timers on the parts that do
 I/O: the quota reservation, the HTTP call (signing included), the store's transactions and
 its clock reads. What is left is the pass's own Python (planning, tenacity, bookkeeping).

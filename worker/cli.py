@@ -55,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_config(args.config, os.environ)
         _configure_logging(config)
+        for warning in config.warnings:
+            logger.warning("config_warning %s", warning)
         return _dispatch(args, config)
     except ConfigError as exc:
         print(f"meeting-sync: configuration error: {exc}", file=sys.stderr)
@@ -76,10 +78,10 @@ def _configure_logging(config: Config) -> None:
 
 def _dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "db":
-        from worker.store.engines import upgrade
+        from worker.store.engines import display_url, upgrade
 
         upgrade(config.database.url)
-        print(f"database at {_safe_url(config.database.url)} is up to date")
+        print(f"database at {display_url(config.database.url)} is up to date")
         return EXIT_OK
     if args.command == "status":
         from worker.status_report import render_status
@@ -100,12 +102,6 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
 
         return run_daemon(config)
     raise AssertionError(args.command)  # argparse rejects unknown commands
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

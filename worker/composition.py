@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from worker.config import Config
+from worker.config import CRASH_AFTER_ENV, Config
 from worker.domain.rows import MeetingRow
 from worker.quota.gate import QuotaGate
 from worker.quota.ledger import QuotaLedger
@@ -25,9 +25,8 @@ from worker.wemeet.client import CallRecord, WemeetClient
 from worker.wemeet.signing import Credentials
 
 # Fault injection for the crash-safety tests, read from the environment only (never from a
-# config file): the process ends at once, as under kill -9, right after the API has
-# answered the named operation and before anything is written back.
-CRASH_AFTER_ENV = "MEETING_SYNC_CRASH_AFTER"
+# config file) under the name CRASH_AFTER_ENV: the process ends at once, as under kill -9,
+# right after the API has answered the named operation and before anything is written back.
 CRASH_EXIT_CODE = 86
 
 

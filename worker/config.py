@@ -2,12 +2,15 @@
 
 Every key can be overridden by ``MEETING_SYNC_<SECTION>_<KEY>`` (upper case); secrets are
 expected to come that way. The CLI loads the configuration once and passes it down: no
-other module reads the environment.
+other module reads the environment. The loader prints nothing: what is worth telling but
+not an error comes back in ``Config.warnings``, for the CLI to log.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import math
 import os
 import tomllib
 import types
@@ -23,6 +26,12 @@ from worker.wemeet.signing import Credentials
 
 ENV_PREFIX = "MEETING_SYNC_"
 DEFAULT_CONFIG_FILE = "meeting-sync.toml"
+# Variables with the prefix that are not settings, so no warning names them: the config
+# file's path; the crash-safety tests' fault hook (read by worker.composition); and the test suite's
+# and benchmarks' own (database servers, chaos run size), all under MEETING_SYNC_TEST_.
+CONFIG_FILE_ENV = f"{ENV_PREFIX}CONFIG"
+CRASH_AFTER_ENV = f"{ENV_PREFIX}CRASH_AFTER"
+TEST_ENV_PREFIX = f"{ENV_PREFIX}TEST_"
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,8 @@ class Config:
     worker: WorkerConfig = WorkerConfig()
     quota: QuotaConfig = QuotaConfig()
     source: str = "built-in defaults"
+    # Worth telling the operator, yet no reason to refuse the configuration.
+    warnings: tuple[str, ...] = ()
 
     def require_credentials(self) -> None:
         """Raise ConfigError unless the API credentials needed to send anything are set."""
@@ -129,8 +140,8 @@ def resolve_path(explicit: str | Path | None, env: Mapping[str, str]) -> Path | 
     """--config, else $MEETING_SYNC_CONFIG, else ./meeting-sync.toml if present, else None."""
     if explicit:
         return Path(explicit)
-    if env.get("MEETING_SYNC_CONFIG"):
-        return Path(env["MEETING_SYNC_CONFIG"])
+    if env.get(CONFIG_FILE_ENV):
+        return Path(env[CONFIG_FILE_ENV])
     default = Path(DEFAULT_CONFIG_FILE)
     return default if default.is_file() else None
 
@@ -147,6 +158,16 @@ def load_config(
             raw = tomllib.loads(resolved.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError(f"config file not found: {resolved}") from None
+        except IsADirectoryError:
+            raise ConfigError(f"{resolved}: is a directory, not a config file") from None
+        except OSError as exc:
+            raise ConfigError(f"{resolved}: cannot be read: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
+            # One byte's value, never the text around it: the file may hold a secret.
+            raise ConfigError(
+                f"{resolved}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+                f"{exc.start}); TOML files must be saved as UTF-8"
+            ) from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{resolved}: not valid TOML: {exc}") from None
     return from_mapping(raw, env, source=str(resolved) if resolved else "built-in defaults")
@@ -162,9 +183,39 @@ def from_mapping(raw: Mapping[str, Any], env: Mapping[str, str], *, source: str)
         if not isinstance(table, Mapping):
             raise ConfigError(f"{source}: [{name}] must be a table")
         sections[name] = _build_section(name, cls, table, env, source)
-    config = Config(**sections, source=source)
+    config = Config(**sections, source=source, warnings=_stray_variables(env))
     _validate(config)
     return config
+
+
+def _stray_variables(env: Mapping[str, str]) -> tuple[str, ...]:
+    """A warning for each variable named like ours that nothing reads; never its value.
+
+    Not an error, as an unknown key in the file is: the environment is shared with other
+    programs, and a variable meant for another version or tool must not stop the worker.
+    """
+    settings = {
+        f"{section.upper()}_{f.name.upper()}": f"{ENV_PREFIX}{section.upper()}_{f.name.upper()}"
+        for section, cls in SECTIONS.items()
+        for f in dataclasses.fields(cls)
+    }
+    known = {**settings, "CONFIG": CONFIG_FILE_ENV, "CRASH_AFTER": CRASH_AFTER_ENV}
+    warnings = []
+    for name in sorted(env):
+        upper = name.upper()
+        if name in known.values() or not upper.startswith(ENV_PREFIX):
+            continue
+        if upper.startswith(TEST_ENV_PREFIX):
+            continue
+        # Matched without the prefix, which every name shares and would make all look close.
+        close = difflib.get_close_matches(upper.removeprefix(ENV_PREFIX), known, n=1)
+        hint = (
+            f"did you mean {known[close[0]]}?"
+            if close
+            else f"settings are {ENV_PREFIX}<SECTION>_<KEY>, as listed in config.example.toml"
+        )
+        warnings.append(f"${name} is not a meeting-sync setting and is ignored; {hint}")
+    return tuple(warnings)
 
 
 def _build_section(
@@ -183,6 +234,14 @@ def _build_section(
         where = f"{section}.{name}"
         if env_name in env:
             values[name] = _from_env(env[env_name], hints[name], f"${env_name}")
+            if values[name] == ():
+                # An empty variable is a slip (a template left blank, `export X=`), not a
+                # decision to stop counting calls that the provider still meters.
+                raise ConfigError(
+                    f"${env_name} is empty: expected limits like 300/60s,200000/1d; to run "
+                    f"without {where} limits on purpose, write {name} = [] under [{section}] "
+                    "in the config file"
+                )
         elif name in table:
             values[name] = _coerce(table[name], hints[name], f"{source}: {where}")
     return cls(**values)
@@ -190,7 +249,7 @@ def _build_section(
 
 def _coerce(value: Any, hint: Any, where: str) -> Any:
     if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+        return _finite(float(value), where)
     if hint in (int, str, bool):
         if type(value) is not hint:
             raise ConfigError(f"{where}: expected {hint.__name__}, got {type(value).__name__}")
@@ -226,7 +285,7 @@ def _from_env(text: str, hint: Any, where: str) -> Any:
         if hint is int:
             return int(text)
         if hint is float:
-            return float(text)
+            return _finite(float(text), where)
         if hint is str:
             return text
         if typing.get_origin(hint) is tuple:
@@ -235,6 +294,15 @@ def _from_env(text: str, hint: Any, where: str) -> Any:
     except ValueError as exc:
         raise ConfigError(f"{where}: {exc}") from None
     raise ConfigError(f"{where}: unsupported setting type {hint!r}")  # pragma: no cover
+
+
+def _finite(value: float, where: str) -> float:
+    # TOML has nan and inf, and float() reads "nan", "inf" and "1e999": every comparison with
+    # NaN is false, so it would slip through the range checks below and crash the worker later
+    # (a NaN timedelta, an infinite sleep), where systemd would restart it in a loop.
+    if not math.isfinite(value):
+        raise ConfigError(f"{where}: expected a finite number, got {value}")
+    return value
 
 
 def _validate(config: Config) -> None:

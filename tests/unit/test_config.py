@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import tomllib
+import typing
 from pathlib import Path
 
 import pytest
 
-from worker.config import Config, from_mapping, load_config
+from worker.composition import CRASH_AFTER_ENV
+from worker.config import SECTIONS, Config, WorkerConfig, from_mapping, load_config
 from worker.exceptions import ConfigError
 from worker.quota.rates import parse_rate
 
@@ -96,3 +98,113 @@ def test_file_lookup_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert load_config(None, {}).worker.batch_size == 9
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "missing.toml", {})
+
+
+def _float_settings() -> list[tuple[str, str]]:
+    """Every float setting, found by type: one added later is covered without editing this."""
+    return [
+        (section, name)
+        for section, cls in SECTIONS.items()
+        for name, hint in typing.get_type_hints(cls).items()
+        if hint is float
+    ]
+
+
+def test_the_float_settings_are_found() -> None:
+    assert ("worker", "lease_seconds") in _float_settings()
+    assert ("wemeet", "timeout_seconds") in _float_settings()
+    assert len(_float_settings()) >= 12
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "+inf"])
+@pytest.mark.parametrize(("section", "key"), _float_settings())
+def test_a_non_finite_float_in_the_file_is_refused(section: str, key: str, value: str) -> None:
+    raw = tomllib.loads(f"[{section}]\n{key} = {value}\n")
+    with pytest.raises(ConfigError) as caught:
+        from_mapping(raw, {}, source="cfg.toml")
+    assert f"cfg.toml: {section}.{key}: expected a finite number" in str(caught.value)
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-Infinity", "1e999"])
+@pytest.mark.parametrize(("section", "key"), _float_settings())
+def test_a_non_finite_float_in_the_environment_is_refused(
+    section: str, key: str, value: str
+) -> None:
+    name = f"MEETING_SYNC_{section.upper()}_{key.upper()}"
+    with pytest.raises(ConfigError) as caught:
+        from_mapping({}, {name: value}, source="t")
+    assert f"${name}: expected a finite number" in str(caught.value)
+
+
+@pytest.mark.parametrize("name", ["MEETING_SYNC_QUOTA_APP", "MEETING_SYNC_QUOTA_USER_CREATE"])
+@pytest.mark.parametrize("value", ["", "  ", ",", " , "])
+def test_an_empty_rate_list_in_the_environment_is_refused(name: str, value: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        from_mapping({}, {name: value}, source="t")
+    text = str(caught.value)
+    assert f"${name}" in text
+    # The message says how to turn the limit off on purpose.
+    key = name.removeprefix("MEETING_SYNC_QUOTA_").lower()
+    assert f"{key} = []" in text
+
+
+def test_an_empty_rate_list_in_the_file_turns_that_limit_off() -> None:
+    # Documented in config.example.toml: a deliberate, reviewable choice in the file.
+    config = from_mapping({"quota": {"app": []}}, {}, source="t")
+    assert config.quota.app == ()
+    assert config.quota.user_create == Config().quota.user_create
+
+
+def test_a_config_file_that_is_not_utf8_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('[worker]\nworker_id = "Küche"\n'.encode("latin-1"))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, {})
+    assert str(path) in str(caught.value) and "UTF-8" in str(caught.value)
+
+
+def test_a_config_path_that_is_a_directory_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path, {})
+    assert str(tmp_path) in str(caught.value) and "directory" in str(caught.value)
+    with pytest.raises(ConfigError, match="directory"):
+        load_config(None, {"MEETING_SYNC_CONFIG": str(tmp_path)})
+
+
+def test_a_misspelt_variable_is_a_warning_naming_the_closest_setting() -> None:
+    env = {"MEETING_SYNC_WORKER_LEASE_SECOND": "s3cr3t-looking-value"}
+    config = from_mapping({}, env, source="t")
+    assert config.worker.lease_seconds == WorkerConfig().lease_seconds
+    (warning,) = config.warnings
+    assert "MEETING_SYNC_WORKER_LEASE_SECOND " in warning + " "
+    assert "did you mean MEETING_SYNC_WORKER_LEASE_SECONDS?" in warning
+    assert "s3cr3t-looking-value" not in warning  # the value may be a secret
+
+
+def test_a_lower_case_variable_is_a_warning_naming_the_upper_case_one() -> None:
+    config = from_mapping({}, {"meeting_sync_worker_batch_size": "5"}, source="t")
+    (warning,) = config.warnings
+    assert "did you mean MEETING_SYNC_WORKER_BATCH_SIZE?" in warning
+
+
+def test_a_variable_unlike_any_setting_is_a_warning_without_a_guess() -> None:
+    config = from_mapping({}, {"MEETING_SYNC_ZZZ": "1"}, source="t")
+    (warning,) = config.warnings
+    assert "MEETING_SYNC_ZZZ" in warning and "did you mean" not in warning
+    assert "config.example.toml" in warning
+
+
+def test_variables_the_product_and_its_tests_read_are_not_warned_about() -> None:
+    env = {
+        "MEETING_SYNC_CONFIG": "/dev/null",
+        CRASH_AFTER_ENV: "create",
+        "MEETING_SYNC_TEST_POSTGRES_URL": "postgresql+psycopg://u@h/db",
+        "MEETING_SYNC_TEST_MARIADB_URL": "mysql+pymysql://u@h/db",
+        "MEETING_SYNC_TEST_CHAOS_ROWS": "2000",
+        "MEETING_SYNC_TEST_CHAOS_SEED": "1",
+        "MEETING_SYNC_WORKER_LEASE_SECONDS": "600",
+        "MEETING_SYNC_WEMEET_SECRET_KEY": "x",
+        "PATH": "/usr/bin",
+        "MEETING_SYNCHRONY": "not ours",
+    }
+    assert from_mapping({}, env, source="t").warnings == ()

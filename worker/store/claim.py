@@ -3,7 +3,7 @@
 PostgreSQL: one ``UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED) RETURNING``. MariaDB/MySQL
 (no UPDATE … RETURNING): ``SELECT … FOR UPDATE SKIP LOCKED``, then UPDATE and read back
 in the same transaction. SQLite: one ``UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING``
-inside ``BEGIN IMMEDIATE`` (worker.db.write_transaction), serialised by the write lock.
+inside ``BEGIN IMMEDIATE`` (worker.store.engines.write_transaction), serialised by the write lock.
 """
 
 from __future__ import annotations
