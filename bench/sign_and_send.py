@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sandbox.server import SandboxServer
+from worker.wemeet.auth import AkSkAuth
 from worker.wemeet.client import WemeetClient
 from worker.wemeet.meeting import MeetingSpec, create_body, encode_body
 from worker.wemeet.signing import sign
@@ -62,7 +63,10 @@ def main(argv: list[str] | None = None) -> None:
 
     signatures: list[float] = []
     round_trips: list[float] = []
-    with SandboxServer() as sandbox, WemeetClient(sandbox.credentials, sandbox.base_url) as client:
+    with (
+        SandboxServer() as sandbox,
+        WemeetClient(AkSkAuth(sandbox.credentials), sandbox.base_url) as client,
+    ):
         created = client.create_meeting(SPEC)
 
         def one_round_trip() -> object:

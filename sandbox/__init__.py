@@ -4,7 +4,7 @@
     from sandbox.config import SandboxConfig
 
     with SandboxServer(SandboxConfig(quotas=(parse_rate("300/60s"),))) as server:
-        client = WemeetClient(server.credentials, server.base_url)
+        client = WemeetClient(AkSkAuth(server.credentials), server.base_url)
         ...
         server.meetings(), server.stats(), server.requests_log()
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from worker.config import Config, load_config
 from worker.exceptions import ConfigError, DatabaseUnavailable, MeetingSyncError
+from worker.sync.execute import AfterCall
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, after_call: AfterCall | None = None) -> int:
+    """The command line. ``after_call`` is a fault-injection seam for a test's own entry
+    point (it runs between a provider's answer and the write-back); the product passes none.
+    """
     args = build_parser().parse_args(argv)
     if args.command == "sandbox":
         from sandbox.cli import run as run_sandbox
@@ -57,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _configure_logging(config)
         for warning in config.warnings:
             logger.warning("config_warning %s", warning)
-        return _dispatch(args, config)
+        return _dispatch(args, config, after_call)
     except ConfigError as exc:
         print(f"meeting-sync: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -76,7 +80,7 @@ def _configure_logging(config: Config) -> None:
     configure(config.worker.log_level, secrets=(w.secret_key,))
 
 
-def _dispatch(args: argparse.Namespace, config: Config) -> int:
+def _dispatch(args: argparse.Namespace, config: Config, after_call: AfterCall | None) -> int:
     if args.command == "db":
         from worker.store.engines import display_url, upgrade
 
@@ -92,7 +96,7 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "once":
         from worker.composition import run_once
 
-        report = run_once(config)
+        report = run_once(config, after_call=after_call)
         print(json.dumps(report.as_dict(), ensure_ascii=False))
         if report.circuit_open:
             return EXIT_CONFIG
@@ -100,7 +104,7 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "run":
         from worker.daemon import run_daemon
 
-        return run_daemon(config)
+        return run_daemon(config, after_call=after_call)
     raise AssertionError(args.command)  # argparse rejects unknown commands
 
 

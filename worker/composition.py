@@ -1,17 +1,28 @@
-"""The composition root: builds the store, the client and the pass from the configuration."""
+"""The composition root: the one place that builds the object graph from the configuration.
+
+`run`, `once`, `status` and `demo` all build through here: the engine and store, the quota
+ledger (with the configured margin and slack) and gate, the providers by name, and the pass.
+Fault injection and test doubles come in as explicit arguments (``after_call``,
+``session``, ``durable``, ``monotonic``), passed by a test or a test's own entry point;
+nothing here reads the environment.
+"""
 
 from __future__ import annotations
 
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import requests
+from sqlalchemy import Engine
 
-from worker.config import CRASH_AFTER_ENV, Config
-from worker.domain.rows import MeetingRow
+from worker.config import Config
+from worker.domain.calls import CallRecord
 from worker.quota.gate import QuotaGate
 from worker.quota.ledger import QuotaLedger
 from worker.store.durable import DurableWrites
@@ -19,15 +30,18 @@ from worker.store.engines import make_engine
 from worker.store.meetings import Store
 from worker.sync.api_calls import CallLog
 from worker.sync.decide import RetryPolicy
+from worker.sync.execute import AfterCall
 from worker.sync.loop import PassReport, PassSettings, SyncPass
+from worker.sync.provider import Provider
 from worker.sync.retry import InCallRetry
-from worker.wemeet.client import CallRecord, WemeetClient
+from worker.wemeet import provider as wemeet
+from worker.wemeet.auth import AkSkAuth
+from worker.wemeet.client import WemeetClient
+from worker.wemeet.quota import WemeetQuotas
 from worker.wemeet.signing import Credentials
 
-# Fault injection for the crash-safety tests, read from the environment only (never from a
-# config file) under the name CRASH_AFTER_ENV: the process ends at once, as under kill -9,
-# right after the API has answered the named operation and before anything is written back.
-CRASH_EXIT_CODE = 86
+# The provider of a row whose `provider` column is NULL (the column's default names it too).
+DEFAULT_PROVIDER = wemeet.NAME
 
 
 def worker_id(config: Config) -> str:
@@ -45,7 +59,7 @@ def build_client(
         app_id=w.app_id, secret_id=w.secret_id, secret_key=w.secret_key, sdk_id=w.sdk_id or None
     )
     return WemeetClient(
-        credentials,
+        AkSkAuth(credentials),
         w.base_url,
         session=session,
         connect_timeout=w.connect_timeout_seconds,
@@ -54,13 +68,54 @@ def build_client(
     )
 
 
+def build_providers(
+    config: Config,
+    *,
+    session: requests.Session | None = None,
+    on_call: Callable[[CallRecord], None] | None = None,
+) -> dict[str, Provider[Any]]:
+    """Every provider this worker serves, by the name rows carry in `provider`."""
+    q = config.quota
+    quotas = WemeetQuotas(app_id=config.wemeet.app_id, app=q.app, user_create=q.user_create)
+    client = build_client(config, session=session, on_call=on_call)
+    return {wemeet.NAME: wemeet.WemeetProvider(client, quotas)}
+
+
+def build_ledger(config: Config, engine: Engine) -> QuotaLedger:
+    q = config.quota
+    return QuotaLedger(
+        engine,
+        tz=ZoneInfo(q.time_zone),
+        margin=q.safety_margin,
+        slack=q.boundary_slack_seconds,
+    )
+
+
+@dataclass(frozen=True)
+class StatusParts:
+    store: Store
+    ledger: QuotaLedger
+
+
+def build_status(config: Config) -> StatusParts:
+    engine = make_engine(config.database.url)
+    return StatusParts(Store(engine), build_ledger(config, engine))
+
+
 def build_pass(
-    config: Config, *, store: Store | None = None, stop: threading.Event | None = None
+    config: Config,
+    *,
+    store: Store | None = None,
+    stop: threading.Event | None = None,
+    after_call: AfterCall | None = None,
+    session: requests.Session | None = None,
+    durable: DurableWrites | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> SyncPass:
     store = store or Store(make_engine(config.database.url))
     owner = worker_id(config)
     call_log = CallLog(owner)
-    client = build_client(config, on_call=call_log.record)
+    providers = build_providers(config, session=session, on_call=call_log.record)
     wk = config.worker
     settings = PassSettings(
         owner=owner,
@@ -75,40 +130,26 @@ def build_pass(
     def interruptible_sleep(seconds: float) -> None:
         halt.wait(seconds)  # a shutdown cuts a back-off short
 
-    retry = InCallRetry(set_clock_offset=client.set_clock_offset, sleep=interruptible_sleep)
-    q = config.quota
-    ledger = QuotaLedger(
-        store.engine,
-        tz=ZoneInfo(q.time_zone),
-        margin=q.safety_margin,
-        slack=q.boundary_slack_seconds,
+    gate = QuotaGate(
+        build_ledger(config, store.engine),
+        max_wait_seconds=config.quota.max_wait_seconds,
+        stop=stop,
     )
-    gate = QuotaGate(ledger, q, config.wemeet.app_id, stop=stop)
-    # Not cut short by a shutdown: an outcome the API has given is worth the wait.
-    durable = DurableWrites(wk.writeback_retry_seconds)
     return SyncPass(
         store,
-        client,
+        providers,
         settings,
-        retry=retry,
+        default_provider=DEFAULT_PROVIDER,
+        retry=InCallRetry(sleep=interruptible_sleep),
         gate=gate,
         call_log=call_log,
         stop=stop,
-        durable=durable,
-        after_call=_crash_hook(os.environ.get(CRASH_AFTER_ENV, "")),
+        # Not cut short by a shutdown: an outcome the API has given is worth the wait.
+        durable=durable or DurableWrites(wk.writeback_retry_seconds),
+        after_call=after_call,
+        monotonic=monotonic,
     )
 
 
-def _crash_hook(operation: str) -> Callable[[MeetingRow, str], None] | None:
-    if not operation:
-        return None
-
-    def crash(row: MeetingRow, done: str) -> None:
-        if done == operation:
-            os._exit(CRASH_EXIT_CODE)
-
-    return crash
-
-
-def run_once(config: Config) -> PassReport:
-    return build_pass(config).run()
+def run_once(config: Config, *, after_call: AfterCall | None = None) -> PassReport:
+    return build_pass(config, after_call=after_call).run()

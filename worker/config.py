@@ -15,7 +15,7 @@ import os
 import tomllib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,10 +27,9 @@ from worker.wemeet.signing import Credentials
 ENV_PREFIX = "MEETING_SYNC_"
 DEFAULT_CONFIG_FILE = "meeting-sync.toml"
 # Variables with the prefix that are not settings, so no warning names them: the config
-# file's path; the crash-safety tests' fault hook (read by worker.composition); and the test suite's
-# and benchmarks' own (database servers, chaos run size), all under MEETING_SYNC_TEST_.
+# file's path, and the test suite's and benchmarks' own (database servers, chaos run size),
+# all under MEETING_SYNC_TEST_.
 CONFIG_FILE_ENV = f"{ENV_PREFIX}CONFIG"
-CRASH_AFTER_ENV = f"{ENV_PREFIX}CRASH_AFTER"
 TEST_ENV_PREFIX = f"{ENV_PREFIX}TEST_"
 
 
@@ -199,7 +198,7 @@ def _stray_variables(env: Mapping[str, str]) -> tuple[str, ...]:
         for section, cls in SECTIONS.items()
         for f in dataclasses.fields(cls)
     }
-    known = {**settings, "CONFIG": CONFIG_FILE_ENV, "CRASH_AFTER": CRASH_AFTER_ENV}
+    known = {**settings, "CONFIG": CONFIG_FILE_ENV}
     warnings = []
     for name in sorted(env):
         upper = name.upper()
@@ -216,6 +215,17 @@ def _stray_variables(env: Mapping[str, str]) -> tuple[str, ...]:
         )
         warnings.append(f"${name} is not a meeting-sync setting and is ignored; {hint}")
     return tuple(warnings)
+
+
+def _writeback_patience(worker: WorkerConfig) -> float:
+    # Past the lease another worker may own the row and the write-back would be refused, so
+    # the patience is a fifth of the lease, and never more than a minute.
+    return min(WorkerConfig.writeback_retry_seconds, worker.lease_seconds / 5)
+
+
+DERIVED: Mapping[str, Mapping[str, Callable[[Any], Any]]] = {
+    "worker": {"writeback_retry_seconds": _writeback_patience},
+}
 
 
 def _build_section(
@@ -244,7 +254,13 @@ def _build_section(
                 )
         elif name in table:
             values[name] = _coerce(table[name], hints[name], f"{source}: {where}")
-    return cls(**values)
+    built = cls(**values)
+    # A default that depends on another setting follows it, unless it was set itself: only
+    # what the operator wrote can contradict itself.
+    for name, derive in DERIVED.get(section, {}).items():
+        if name not in values:
+            built = dataclasses.replace(built, **{name: derive(built)})
+    return built
 
 
 def _coerce(value: Any, hint: Any, where: str) -> Any:
@@ -311,6 +327,12 @@ def _validate(config: Config) -> None:
         if value not in allowed:
             raise ConfigError(f"{section}.{key} = {value!r}: expected one of {list(allowed)}")
     w, wk, q = config.wemeet, config.worker, config.quota
+    if w.auth == "oauth":
+        # Accepted and ignored, it would keep signing with AK/SK behind the operator's back.
+        raise ConfigError(
+            "wemeet.auth = 'oauth': OAuth mode is not available yet in this version; use "
+            "'aksk' (an enterprise self-built app's SecretId and SecretKey)"
+        )
     positive = {
         "wemeet.timeout_seconds": w.timeout_seconds,
         "wemeet.connect_timeout_seconds": w.connect_timeout_seconds,

@@ -28,6 +28,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from worker.composition import build_pass
 from worker.config import Config
 from worker.exceptions import DatabaseUnavailable
+from worker.sync.execute import AfterCall
 from worker.sync.loop import SyncPass
 
 logger = logging.getLogger(__name__)
@@ -144,10 +145,10 @@ def _not_an_overlap(record: logging.LogRecord) -> bool:
     return "maximum number of running instances reached" not in record.getMessage()
 
 
-def run_daemon(config: Config) -> int:
+def run_daemon(config: Config, *, after_call: AfterCall | None = None) -> int:
     logging.getLogger("apscheduler.scheduler").addFilter(_not_an_overlap)
     stop = threading.Event()
-    sync = build_pass(config, stop=stop)
+    sync = build_pass(config, stop=stop, after_call=after_call)
     retention = timedelta(days=config.worker.log_retention_days)
 
     def housekeeping() -> None:

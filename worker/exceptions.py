@@ -90,3 +90,28 @@ class QuotaDeferred(MeetingSyncError):
         super().__init__(f"API quota has no room until {until.isoformat()}")
         self.until = until
         self.error_code = error_code
+
+
+class MalformedResponse(MeetingSyncError, ValueError):
+    """A success body that does not have the documented shape (the message says what is off).
+
+    Raised by the pure parsers; the client turns it into an ``ApiError`` with a client-side
+    code, the endpoint and the trace id.
+    """
+
+
+class CircuitOpen(MeetingSyncError):
+    """A configuration fault: the pass stops sending anything, its rows go back pending.
+
+    Raised inside a pass to end it; the pass reports it (``PassReport.circuit_code`` and
+    ``diagnosis``) rather than letting it escape.
+    """
+
+    def __init__(self, code: str, diagnosis: str) -> None:
+        super().__init__(diagnosis)
+        self.code = code
+        self.diagnosis = diagnosis
+
+
+class LeaseLost(MeetingSyncError):
+    """Another worker owns the row now: this one must send nothing more for it."""

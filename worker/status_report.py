@@ -6,11 +6,10 @@ import dataclasses
 import json
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from worker.composition import build_status
 from worker.config import Config
 from worker.quota.ledger import QuotaLedger
-from worker.store.engines import make_engine
 from worker.store.meetings import Store
 
 
@@ -30,12 +29,11 @@ def collect_status(store: Store, ledger: QuotaLedger) -> dict[str, Any]:
 
 
 def render_status(config: Config, *, as_json: bool) -> str:
-    engine = make_engine(config.database.url)
-    ledger = QuotaLedger(engine, tz=ZoneInfo(config.quota.time_zone))
+    parts = build_status(config)
     try:
-        data = collect_status(Store(engine), ledger)
+        data = collect_status(parts.store, parts.ledger)
     finally:
-        engine.dispose()
+        parts.store.engine.dispose()
     if as_json:
         return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
     return "\n".join(_lines(data))

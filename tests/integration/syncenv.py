@@ -35,11 +35,10 @@ def worker_config(url: str, sandbox: SandboxServer, **worker: Any) -> Config:
     )
 
 
-def make_pass(config: Config, engine: Engine, **kw: Any) -> SyncPass:
-    sync = build_pass(config, store=Store(engine))
-    for name, value in kw.items():
-        setattr(sync, name, value)
-    return sync
+def make_pass(config: Config, engine: Engine, **seams: Any) -> SyncPass:
+    """The product's pass on ``engine``; ``seams`` are build_pass's explicit test seams
+    (``after_call``, ``session``, ``durable``)."""
+    return build_pass(config, store=Store(engine), **seams)
 
 
 def run_pass(config: Config, engine: Engine) -> PassReport:

@@ -89,6 +89,15 @@ CATALOGUE: list[tuple[str, dict[str, Any], str, str]] = [
     # meeting_id is the worker's column, but nothing stops anyone from writing it.
     ("empty meeting id", {"meeting_id": ""}, "local.meeting_id_missing", "meeting_id"),
     ("meeting id with a slash", {"meeting_id": "123/456"}, "local.bad_meeting_id", "123/456"),
+    (
+        "create intent the worker did not write",
+        {
+            "create_intent_at": SOON - timedelta(days=1),
+            "create_intent_sent": json.dumps({"revision": 1, "owner": "alice", "content": {}}),
+        },
+        "local.bad_create_intent",
+        "create_intent_sent",
+    ),
     ("unknown user", {"userid": "stranger"}, "20001", "'stranger'"),
     ("sensitive word", {"subject": "敏感词 briefing"}, "9093", ""),
 ]
@@ -145,7 +154,7 @@ def test_a_malformed_row_fails_alone_with_an_actionable_error(
     assert (bad.sync_state, bad.error_code) == ("failed", code), bad.error_message
     assert_actionable(code, bad.error_message, word)
     assert report.counts["failed"] == 1
-    assert report.circuit_open is None, "one row's fault must not stop the worker"
+    assert not report.circuit_open, "one row's fault must not stop the worker"
     assert_good_rows_synced(engine, server)
     create_calls = server.stats()["by_endpoint"]["create"]["total"]
     # Caught before sending: no request for the bad row; the API's own refusals cost one.

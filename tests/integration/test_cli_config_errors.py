@@ -118,7 +118,6 @@ def test_a_misspelt_variable_is_warned_about_and_the_command_still_runs(tmp_path
         {
             "MEETING_SYNC_WORKER_LEASE_SECOND": PASSWORD,
             # Read by the product or its test suite, not settings: no warning.
-            "MEETING_SYNC_CRASH_AFTER": "create",
             "MEETING_SYNC_TEST_POSTGRES_URL": "postgresql+psycopg://u@h/db",
         },
     )
@@ -131,3 +130,9 @@ def test_a_misspelt_variable_is_warned_about_and_the_command_still_runs(tmp_path
     assert "MEETING_SYNC_WORKER_LEASE_SECOND " in warnings[0]
     assert "did you mean MEETING_SYNC_WORKER_LEASE_SECONDS?" in warnings[0]
     assert PASSWORD not in done.stdout + done.stderr
+
+
+def test_oauth_mode_is_refused_at_start_up_until_it_exists(tmp_path: Path) -> None:
+    # Accepted and ignored, the switch would keep signing with AK/SK behind the operator.
+    env = base_env(tmp_path, {"MEETING_SYNC_WEMEET_AUTH": "oauth"})
+    assert_one_line_config_error(["once"], env, "OAuth mode is not available yet")

@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sandbox.server import SandboxServer
+from worker.domain.calls import CallRecord
 from worker.exceptions import TransportError
-from worker.wemeet.client import CallRecord, WemeetClient
+from worker.wemeet.auth import AkSkAuth
+from worker.wemeet.client import WemeetClient
 from worker.wemeet.meeting import MeetingSpec
 from worker.wemeet.signing import Credentials
 
@@ -31,7 +33,9 @@ def refusing_port() -> Iterator[int]:
 
 def test_connection_refused_certainly_did_not_reach_the_server(refusing_port: int) -> None:
     records: list[CallRecord] = []
-    client = WemeetClient(CREDS, f"http://127.0.0.1:{refusing_port}", on_call=records.append)
+    client = WemeetClient(
+        AkSkAuth(CREDS), f"http://127.0.0.1:{refusing_port}", on_call=records.append
+    )
     start = datetime.now(UTC) + timedelta(days=1)
     spec = MeetingSpec(userid="alice", subject="x", start=start, end=start + timedelta(hours=1))
     with pytest.raises(TransportError) as caught:
@@ -53,7 +57,7 @@ def test_the_environments_proxy_is_used(
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{refusing_port}")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    client = WemeetClient(sandbox.credentials, sandbox.base_url)
+    client = WemeetClient(AkSkAuth(sandbox.credentials), sandbox.base_url)
     with pytest.raises(TransportError):
         client.create_meeting(_spec())
     assert sandbox.meetings() == []
@@ -64,6 +68,6 @@ def test_no_proxy_sends_the_api_direct(
 ) -> None:
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{refusing_port}")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    client = WemeetClient(sandbox.credentials, sandbox.base_url)
+    client = WemeetClient(AkSkAuth(sandbox.credentials), sandbox.base_url)
     made = client.create_meeting(_spec())
     assert [m["meeting_id"] for m in sandbox.meetings()] == [made.meeting_id]

@@ -1,17 +1,23 @@
 """A worker that dies between the API's answer and the database commit: the meeting exists,
 the row does not know it. The next run must adopt that meeting, never create a second one.
 
-Real processes: `meeting-sync once` is ended by the MEETING_SYNC_CRASH_AFTER fault hook with
-os._exit, as kill -9 would end it, right after the API has answered.
+Real processes: `meeting-sync once`, started through a test entry point that passes the
+CLI's fault-injection seam, is ended with os._exit, as kill -9 would end it, right after the
+API has answered.
 """
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import pytest
 from sqlalchemy import Engine
 
 from sandbox.server import SandboxServer
+from tests.integration.crashing_cli import CRASH_EXIT_CODE
 from tests.integration.syncenv import (
+    ROOT,
     cli_env,
     insert,
     meeting_sync,
@@ -20,7 +26,6 @@ from tests.integration.syncenv import (
     wait_for,
     worker_config,
 )
-from worker.composition import CRASH_AFTER_ENV, CRASH_EXIT_CODE
 from worker.domain.rows import MeetingRow
 from worker.store.meetings import Store
 
@@ -44,8 +49,21 @@ def once_after_the_lease(engine: Engine, row: MeetingRow, env: dict[str, str]) -
     assert again.returncode == 0, again.stderr
 
 
+def once_crashing_after(operation: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`meeting-sync once` that dies right after the API has answered ``operation``."""
+    return subprocess.run(
+        [sys.executable, "-m", "tests.integration.crashing_cli", operation, "once"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def crash_after(operation: str, env: dict[str, str]) -> None:
-    crashed = meeting_sync(["once"], {**env, CRASH_AFTER_ENV: operation})
+    crashed = once_crashing_after(operation, env)
     assert crashed.returncode == CRASH_EXIT_CODE, crashed.stderr
 
 
@@ -131,7 +149,7 @@ def test_a_row_that_kills_its_worker_every_time_ends_failed_after_the_maximum(
         wait_for_lease_expiry(engine, row)
     insert(engine, "healthy", "Healthy")
 
-    last = meeting_sync(["once"], {**env, CRASH_AFTER_ENV: "update"})
+    last = once_crashing_after("update", env)
 
     assert last.returncode == 0, last.stderr
     poison = rows(engine)["poison"]

@@ -62,4 +62,5 @@ def test_a_create_that_may_have_been_made_keeps_its_intent(
 
     row = rows(engine)["cal-1"]
     assert row.sync_state == "pending" and row.create_intent_at is not None
-    assert row.create_intent_sent is not None and row.create_intent_sent["subject"] == "Review"
+    assert row.create_intent_sent is not None
+    assert row.create_intent_sent["content"]["subject"] == "Review"

@@ -45,9 +45,7 @@ def signing_pass(config: Config, engine: Engine, signatures: list[str]) -> SyncP
         signatures.append(str(response.request.headers["X-TC-Signature"]))
 
     session.hooks["response"].append(note)
-    sync = make_pass(config, engine)
-    sync.client = build_client(config, session=session, on_call=sync.call_log.record)
-    return sync
+    return make_pass(config, engine, session=session)
 
 
 def table_text(engine: Engine) -> str:
@@ -103,7 +101,7 @@ def test_no_secret_or_signature_reaches_logs_tables_or_exceptions(
 
     assert_no_secret(caplog.text, signatures, "the log")
     assert_no_secret(table_text(engine), signatures, "the database")
-    assert_no_secret(f"{report.circuit_open} {report.as_dict()}", signatures, "the report")
+    assert_no_secret(f"{report.diagnosis} {report.as_dict()}", signatures, "the report")
     exc = refused.value
     assert_no_secret(f"{exc} {exc!r} {exc.__dict__}", signatures, "the exception")
     credentials = Credentials("1", "id", SECRET_KEY)

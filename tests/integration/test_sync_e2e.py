@@ -20,6 +20,7 @@ from tests.integration.syncenv import (
     worker_config,
 )
 from worker.domain.rows import MeetingRow
+from worker.wemeet.auth import AkSkAuth
 from worker.wemeet.client import WemeetClient
 from worker.wemeet.meeting import MeetingSpec
 
@@ -201,7 +202,7 @@ def test_a_reconciliation_asks_again_for_the_page_that_failed_not_the_whole_list
 ) -> None:
     # 25 meetings of bob's start at the same moment: the lost create is on the second page.
     start = SOON + timedelta(hours=3)
-    maker = WemeetClient(sandbox.credentials, sandbox.base_url)
+    maker = WemeetClient(AkSkAuth(sandbox.credentials), sandbox.base_url)
     made = {
         f"Standup {i}": maker.create_meeting(
             MeetingSpec("bob", f"Standup {i}", start, start + timedelta(hours=1))

@@ -7,6 +7,11 @@ from typing import Any
 
 from models import meetings_table
 from worker.domain.rows import MeetingRow
+from worker.wemeet.auth import AkSkAuth
+from worker.wemeet.client import WemeetClient
+from worker.wemeet.provider import WemeetProvider
+from worker.wemeet.quota import WemeetQuotas
+from worker.wemeet.signing import Credentials
 
 NOW = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 
@@ -30,3 +35,9 @@ def make_row(**overrides: Any) -> MeetingRow:
     )
     values.update(overrides)
     return MeetingRow.from_mapping(values)
+
+
+def wemeet_provider() -> WemeetProvider:
+    """Tencent Meeting's provider, for the pure parts of the interface (no call is made)."""
+    client = WemeetClient(AkSkAuth(Credentials("app", "sid", "key")), "https://api.meeting.qq.com")
+    return WemeetProvider(client, WemeetQuotas("app", (), ()))

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from worker.composition import CRASH_AFTER_ENV
 from worker.config import SECTIONS, Config, WorkerConfig, from_mapping, load_config
 from worker.exceptions import ConfigError
 from worker.quota.rates import parse_rate
@@ -197,7 +196,6 @@ def test_a_variable_unlike_any_setting_is_a_warning_without_a_guess() -> None:
 def test_variables_the_product_and_its_tests_read_are_not_warned_about() -> None:
     env = {
         "MEETING_SYNC_CONFIG": "/dev/null",
-        CRASH_AFTER_ENV: "create",
         "MEETING_SYNC_TEST_POSTGRES_URL": "postgresql+psycopg://u@h/db",
         "MEETING_SYNC_TEST_MARIADB_URL": "mysql+pymysql://u@h/db",
         "MEETING_SYNC_TEST_CHAOS_ROWS": "2000",
@@ -208,3 +206,30 @@ def test_variables_the_product_and_its_tests_read_are_not_warned_about() -> None
         "MEETING_SYNCHRONY": "not ours",
     }
     assert from_mapping({}, env, source="t").warnings == ()
+
+
+def test_a_shorter_lease_alone_brings_the_write_back_patience_below_it() -> None:
+    # Set only the lease: the patience (a default that depends on it) follows, instead of
+    # an error about a key the operator never wrote.
+    config = from_mapping({"worker": {"lease_seconds": 15}}, {}, source="t")
+    assert config.worker.writeback_retry_seconds == 3.0
+    assert config.worker.writeback_retry_seconds < config.worker.lease_seconds
+    env = load_config(None, {"MEETING_SYNC_WORKER_LEASE_SECONDS": "15"}, discover=False)
+    assert env.worker.writeback_retry_seconds == 3.0
+    assert from_mapping({}, {}, source="t").worker.writeback_retry_seconds == 60.0
+
+
+def test_only_an_explicit_contradiction_of_lease_and_patience_is_an_error() -> None:
+    with pytest.raises(ConfigError, match="writeback_retry_seconds"):
+        from_mapping(
+            {"worker": {"lease_seconds": 15, "writeback_retry_seconds": 20}}, {}, source="t"
+        )
+    ok = from_mapping(
+        {"worker": {"lease_seconds": 15, "writeback_retry_seconds": 10}}, {}, source="t"
+    )
+    assert ok.worker.writeback_retry_seconds == 10.0
+
+
+def test_oauth_mode_is_refused_until_it_exists() -> None:
+    with pytest.raises(ConfigError, match="OAuth mode is not available yet"):
+        from_mapping({"wemeet": {"auth": "oauth"}}, {}, source="t")

@@ -5,11 +5,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.unit.rowfactory import wemeet_provider
 from worker.exceptions import ApiError, TransportError
 from worker.sync.decide import Done, Fail, RetryLater, RetryPolicy, Trip, decide
 
 NOW = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 POLICY = RetryPolicy(base_seconds=30.0, cap_seconds=600.0)
+PROVIDER = wemeet_provider()
 
 
 def api(code: int, message: str = "server says no", status: int = 400) -> ApiError:
@@ -18,7 +20,13 @@ def api(code: int, message: str = "server says no", status: int = 400) -> ApiErr
 
 def outcome(exc: ApiError | TransportError, operation: str = "create", attempt: int = 1) -> object:
     return decide(
-        exc, operation=operation, attempt=attempt, now=NOW, policy=POLICY, rng=random.Random(0)
+        exc,
+        PROVIDER,
+        operation=operation,
+        attempt=attempt,
+        now=NOW,
+        policy=POLICY,
+        rng=random.Random(0),
     )
 
 

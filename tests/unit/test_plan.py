@@ -4,21 +4,25 @@ from datetime import timedelta
 
 import pytest
 
-from tests.unit.rowfactory import NOW, make_row
+from tests.unit.rowfactory import NOW, make_row, wemeet_provider
 from worker.domain.rows import MalformedJSON, MalformedTime
 from worker.sync.lost_create import SentCreate
-from worker.sync.plan import Cancel, Create, Reconcile, Reject, Settle, Update, plan
+from worker.sync.plan import Cancel, Create, Reconcile, Reject, Settle, Update, plan, sent_create
+
+PROVIDERS = {"wemeet": wemeet_provider()}
 
 
 def act(**overrides: object) -> object:
-    return plan(make_row(**overrides), now=NOW, max_attempts=5)
+    row = make_row(**overrides)
+    provider = PROVIDERS.get(row.provider if row.provider is not None else "wemeet")
+    return plan(row, provider, known=tuple(PROVIDERS), now=NOW, max_attempts=5)
 
 
 def test_new_row_is_created_with_its_content() -> None:
     action = act(subject="周会 🎉", invitees=["bob", {"userid": "carol"}])
     assert isinstance(action, Create)
-    assert action.spec.subject == "周会 🎉"
-    assert action.spec.invitees == ("bob", "carol")
+    assert action.request.subject == "周会 🎉"
+    assert action.request.invitees == ("bob", "carol")
 
 
 def test_row_with_create_intent_but_no_id_is_reconciled_not_created_again() -> None:
@@ -83,11 +87,13 @@ def test_too_many_attempts_message_names_the_last_error() -> None:
 
 
 SENT = SentCreate(
-    userid="alice",
-    subject="Weekly sync",
-    start=int((NOW + timedelta(days=1)).timestamp()),
-    end=int((NOW + timedelta(days=1, hours=1)).timestamp()),
     revision=1,
+    owner="alice",
+    content={
+        "subject": "Weekly sync",
+        "start": int((NOW + timedelta(days=1)).timestamp()),
+        "end": int((NOW + timedelta(days=1, hours=1)).timestamp()),
+    },
 )
 
 
@@ -102,7 +108,7 @@ def test_a_lost_create_is_looked_for_by_what_it_sent_after_an_edit() -> None:
     )
     assert isinstance(action, Reconcile)
     assert action.sent == SENT and action.edited
-    assert action.spec is not None and action.spec.subject == "Renamed"
+    assert action.request is not None and action.request.subject == "Renamed"
 
 
 def test_a_lost_create_then_a_move_and_a_cancel_is_still_looked_for() -> None:
@@ -116,19 +122,19 @@ def test_a_lost_create_then_a_move_and_a_cancel_is_still_looked_for() -> None:
         start_time=NOW + timedelta(days=3),
         end_time=NOW + timedelta(days=2),
     )
-    assert action == Reconcile(SENT, spec=None, rejection=None, edited=True)
+    assert action == Reconcile(SENT, request=None, rejection=None, edited=True)
 
 
 def test_a_lost_create_then_an_edit_that_does_not_validate_keeps_the_rejection() -> None:
     action = act(create_intent_at=NOW, create_intent_sent=SENT.to_json(), revision=2, subject="")
-    assert isinstance(action, Reconcile) and action.spec is None
+    assert isinstance(action, Reconcile) and action.request is None
     assert action.rejection is not None and action.rejection.code == "local.subject_missing"
 
 
 def test_an_intent_without_what_was_sent_falls_back_to_the_row_as_it_is() -> None:
     action = act(create_intent_at=NOW, revision=4)
     assert isinstance(action, Reconcile) and not action.edited
-    assert action.sent == SentCreate.of(action.spec, revision=4)  # type: ignore[arg-type]
+    assert action.sent == sent_create(PROVIDERS["wemeet"], action.request, 4)  # type: ignore[arg-type]
     assert isinstance(act(create_intent_at=NOW, status="cancelled", subject=""), Settle)
 
 

@@ -10,21 +10,24 @@ from worker.quota.scopes import (
     calendar_wait,
     calendar_windows,
     is_sliding,
-    pause_target,
     pause_until,
-    scopes_for,
     sliding_wait,
     sliding_window,
 )
+from worker.wemeet.quota import WemeetQuotas, pause_target, scopes_for
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-QUOTA = QuotaConfig()
+
+
+def quotas(app_id: str) -> WemeetQuotas:
+    defaults = QuotaConfig()
+    return WemeetQuotas(app_id=app_id, app=defaults.app, user_create=defaults.user_create)
 
 
 def test_a_create_spends_the_app_quota_and_the_creators_quota_together() -> None:
-    keys = [s.key for s in scopes_for("create", "app1", "alice", QUOTA)]
+    keys = [s.key for s in scopes_for("create", "alice", quotas("app1"))]
     assert keys == ["app:app1", "app_create:app1", "user_create:app1:alice"]
-    assert [s.key for s in scopes_for("update", "app1", "alice", QUOTA)] == ["app:app1"]
+    assert [s.key for s in scopes_for("update", "alice", quotas("app1"))] == ["app:app1"]
 
 
 def test_short_rates_slide_and_calendar_rates_do_not() -> None:
@@ -46,12 +49,12 @@ def test_sliding_wait_is_zero_while_there_is_room_then_until_the_oldest_call_lea
 
 
 def test_quota_errors_pause_the_scope_they_name_for_its_window() -> None:
-    assert pause_target(190310, "a", "u", QUOTA) == ("app:a", parse_period("60s"))
-    assert pause_target(190311, "a", "u", QUOTA) == ("app:a", parse_period("1d"))
-    assert pause_target(500029, "a", "u", QUOTA) == ("user_create:a:u", parse_period("1h"))
-    assert pause_target(500029, "a", None, QUOTA) == ("app_create:a", parse_period("1h"))
-    assert pause_target(500168, "a", "u", QUOTA) == ("app_create:a", parse_period("1mo"))
-    assert pause_target(9093, "a", "u", QUOTA) is None
+    assert pause_target(190310, "u", quotas("a")) == ("app:a", parse_period("60s"))
+    assert pause_target(190311, "u", quotas("a")) == ("app:a", parse_period("1d"))
+    assert pause_target(500029, "u", quotas("a")) == ("user_create:a:u", parse_period("1h"))
+    assert pause_target(500029, None, quotas("a")) == ("app_create:a", parse_period("1h"))
+    assert pause_target(500168, "u", quotas("a")) == ("app_create:a", parse_period("1mo"))
+    assert pause_target(9093, "u", quotas("a")) is None
 
 
 def test_a_day_pause_lasts_until_midnight_in_shanghai() -> None:
@@ -122,6 +125,6 @@ def test_sliding_wait_boundaries() -> None:
 
 
 def test_a_create_without_a_known_creator_still_spends_the_app_and_create_quotas() -> None:
-    assert [s.key for s in scopes_for("create", "a", None, QUOTA)] == ["app:a", "app_create:a"]
-    scopes = scopes_for("create", "a", "u", QUOTA)
-    assert scopes[0].rates == QUOTA.app and scopes[2].rates == QUOTA.user_create
+    assert [s.key for s in scopes_for("create", None, quotas("a"))] == ["app:a", "app_create:a"]
+    scopes = scopes_for("create", "u", quotas("a"))
+    assert scopes[0].rates == QuotaConfig().app and scopes[2].rates == QuotaConfig().user_create

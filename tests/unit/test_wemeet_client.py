@@ -13,8 +13,10 @@ import pytest
 import requests
 from requests.adapters import BaseAdapter
 
+from worker.domain.calls import CallRecord
 from worker.exceptions import ApiError, ConfigError, InvalidMeeting, TransportError
-from worker.wemeet.client import CallRecord, WemeetClient
+from worker.wemeet.auth import AkSkAuth
+from worker.wemeet.client import WemeetClient
 from worker.wemeet.errors import MALFORMED_SUCCESS
 from worker.wemeet.meeting import MeetingSpec
 from worker.wemeet.meetings_read import MeetingInfo
@@ -81,10 +83,8 @@ def make_client(
     nonces: Iterator[int] = itertools.count(1000)
     options.setdefault("clock", lambda: 1_700_000_000.0)
     options.setdefault("on_call", records.append)
-    client = WemeetClient(
-        CREDS, options.pop("base_url", BASE), session=session, nonce=lambda: next(nonces),
-        **options,
-    )  # fmt: skip
+    auth = AkSkAuth(CREDS, clock=options["clock"], nonce=lambda: next(nonces))
+    client = WemeetClient(auth, options.pop("base_url", BASE), session=session, **options)
     return client, transport, records
 
 
@@ -170,8 +170,8 @@ def test_every_call_is_signed_afresh_with_its_own_nonce_and_time() -> None:
 def test_the_clock_offset_moves_the_timestamp() -> None:
     client, transport, _ = make_client([ok(None), ok(None)])
     client.cancel_meeting("100", "u")
-    client.set_clock_offset(-400.6)
-    assert client.clock_offset == -400.6
+    client.auth.set_clock_offset(-400.6)  # type: ignore[attr-defined]
+    assert client.auth.clock_offset == -400.6  # type: ignore[attr-defined]
     client.cancel_meeting("100", "u")
     assert [r.headers["X-TC-Timestamp"] for r in transport.sent] == ["1700000000", "1699999599"]
 
@@ -347,7 +347,7 @@ def test_unusable_credentials_are_refused_without_echoing_them(
     creds: Credentials, setting: str
 ) -> None:
     with pytest.raises(ConfigError) as caught:
-        WemeetClient(creds, BASE)
+        AkSkAuth(creds)
     assert setting in str(caught.value)
     assert "key" not in str(caught.value).replace(setting, "")
 
@@ -358,21 +358,21 @@ def test_sdk_id_is_sent_only_when_configured(sdk_id: str | None, header: str | N
     session = requests.Session()
     session.mount("http://", transport)
     creds = Credentials("app", "sid", "key", sdk_id=sdk_id)
-    WemeetClient(creds, BASE, session=session).cancel_meeting("100", "u")
+    WemeetClient(AkSkAuth(creds), BASE, session=session).cancel_meeting("100", "u")
     assert transport.sent[0].headers.get("SdkId") == header
 
 
 def test_a_clock_offset_must_be_finite() -> None:
-    client, _, _ = make_client([])
+    auth = AkSkAuth(CREDS)
     with pytest.raises(ConfigError):
-        client.set_clock_offset(float("nan"))
-    assert client.clock_offset == 0.0
+        auth.set_clock_offset(float("nan"))
+    assert auth.clock_offset == 0.0
 
 
 def test_tls_verification_cannot_be_turned_off() -> None:
     session = requests.Session()
     session.verify = False
     with pytest.raises(ConfigError):
-        WemeetClient(CREDS, "https://api.meeting.qq.com", session=session)
+        WemeetClient(AkSkAuth(CREDS), "https://api.meeting.qq.com", session=session)
     with pytest.raises(ConfigError):
-        WemeetClient(CREDS, "http://api.meeting.qq.com")
+        WemeetClient(AkSkAuth(CREDS), "http://api.meeting.qq.com")

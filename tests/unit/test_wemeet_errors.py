@@ -5,15 +5,14 @@ from pathlib import Path
 
 import pytest
 
+from worker.domain.kinds import OPERATIONS, ErrorKind
 from worker.exceptions import ApiError
 from worker.wemeet.errors import (
     MALFORMED_SUCCESS,
     NO_ERROR_BODY,
     OAUTH_ERRORS,
-    OPERATIONS,
     REST_ERRORS,
     UNEXPECTED_STATUS,
-    ErrorKind,
     QuotaScope,
     classify,
     classify_error,

@@ -210,6 +210,7 @@ def test_every_meeting_level_code_is_documented_and_exercised() -> None:
     row_level = {
         "local.bad_json",
         "local.bad_sync_after",
+        "local.bad_create_intent",
         "local.unknown_provider",
         "local.bad_status",
         "local.start_in_past",

@@ -12,36 +12,44 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
-from worker.config import QuotaConfig
+from worker.domain.kinds import ErrorKind
 from worker.exceptions import ApiError, QuotaDeferred
 from worker.quota.ledger import Granted, OnGrant, QuotaLedger
-from worker.quota.scopes import pause_target, scopes_for
-from worker.wemeet.errors import ErrorKind, classify_error
+from worker.quota.scopes import PauseTarget, Scope
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+class QuotaTarget(Protocol):
+    """What the gate needs to know of a provider (``worker.sync.provider.Provider`` is one)."""
+
+    def scopes(self, operation: str, owner: str | None) -> tuple[Scope, ...]: ...
+
+    def classify(self, error: ApiError, operation: str) -> ErrorKind: ...
+
+    def pause_for(self, error: ApiError, owner: str | None) -> PauseTarget | None: ...
 
 
 class QuotaGate:
     def __init__(
         self,
         ledger: QuotaLedger,
-        quota: QuotaConfig,
-        app_id: str,
         *,
+        max_wait_seconds: float,
         stop: threading.Event,
     ) -> None:
         self.ledger = ledger
-        self.quota = quota
-        self.app_id = app_id
+        self.max_wait_seconds = max_wait_seconds
         self.stop = stop
 
     def attempt(
         self,
+        target: QuotaTarget,
         operation: str,
-        userid: str | None,
+        owner: str | None,
         fn: Callable[[], T],
         *,
         before_send: OnGrant | None = None,
@@ -51,35 +59,36 @@ class QuotaGate:
         ``before_send`` commits with the call's quota, in the same transaction, right before
         the call goes out; if it raises, no quota is spent and nothing is sent.
         """
-        self.acquire(operation, userid, before_send)
+        self.acquire(target.scopes(operation, owner), before_send)
         try:
             return fn()
         except ApiError as exc:
-            self.observe(exc, operation, userid)
+            self.observe(target, exc, operation, owner)
             raise
 
-    def acquire(self, operation: str, userid: str | None, on_grant: OnGrant | None = None) -> None:
-        scopes = scopes_for(operation, self.app_id, userid, self.quota)
+    def acquire(self, scopes: tuple[Scope, ...], on_grant: OnGrant | None = None) -> None:
         while True:
             result = self.ledger.reserve(scopes, on_grant)
             if isinstance(result, Granted):
                 return
-            if result.seconds > self.quota.max_wait_seconds:
+            if result.seconds > self.max_wait_seconds:
                 raise QuotaDeferred(result.until, result.error_code)
             logger.debug("quota_wait seconds=%.2f scope=%s", result.seconds, result.scope)
             if self.stop.wait(result.seconds):
                 # Shutting down: hand the row back rather than sending after the signal.
                 raise QuotaDeferred(result.until, result.error_code)
 
-    def observe(self, exc: ApiError, operation: str, userid: str | None) -> None:
-        kind = classify_error(exc, operation)
+    def observe(
+        self, target: QuotaTarget, exc: ApiError, operation: str, owner: str | None
+    ) -> None:
+        kind = target.classify(exc, operation)
         if kind not in (ErrorKind.RATE_WINDOW, ErrorKind.QUOTA_EXHAUSTED):
             return
-        target = pause_target(exc.error_code, self.app_id, userid, self.quota)
-        if target is None:
+        pause = target.pause_for(exc, owner)
+        if pause is None:
             return
-        key, period = target
-        until = self.ledger.pause(key, exc.error_code, period)
+        key = pause.key
+        until = self.ledger.pause(key, exc.error_code, pause.period)
         logger.warning(
             "quota_paused code=%s scope=%s until=%s", exc.error_code, key, until.isoformat()
         )

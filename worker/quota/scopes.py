@@ -1,5 +1,5 @@
-"""Which quotas a call spends, which one a quota error pauses, and sliding-window arithmetic.
-Pure: no clock, no database."""
+"""Quota scopes and window arithmetic: sliding and calendar windows, waits and pauses.
+Pure: no clock, no database. Which scopes a call spends is the provider's to say."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from worker.config import QuotaConfig
-from worker.quota.rates import Period, Rate, parse_period, window_bounds
-from worker.wemeet.errors import QuotaScope, quota_scope
+from worker.quota.rates import Period, Rate, window_bounds
 
 # Rates up to this long are enforced as sliding windows; longer ones follow the provider's
 # calendar (natural days and months), where a second of clock skew does not matter.
@@ -24,45 +22,16 @@ class Scope:
     rates: tuple[Rate, ...]
 
 
-def scopes_for(
-    operation: str, app_id: str, userid: str | None, quota: QuotaConfig
-) -> tuple[Scope, ...]:
-    """Every quota one call of ``operation`` spends (all reserved together, or none)."""
-    app = Scope(f"app:{app_id}", quota.app)
-    if operation != "create":
-        return (app,)
-    creates = Scope(f"app_create:{app_id}", ())  # no limit of its own; pausable
-    if not userid:
-        return (app, creates)
-    return (app, creates, Scope(f"user_create:{app_id}:{userid}", quota.user_create))
+@dataclass(frozen=True)
+class PauseTarget:
+    """The quota a quota error pauses: its ledger key, and the window it waits out."""
+
+    key: str
+    period: Period
 
 
 def is_sliding(rate: Rate) -> bool:
     return not rate.period.is_calendar and rate.period.approx_seconds <= SLIDING_MAX_SECONDS
-
-
-def pause_target(
-    error_code: int, app_id: str, userid: str | None, quota: QuotaConfig
-) -> tuple[str, Period] | None:
-    """The ledger key to pause for a quota error, and the period whose window it waits out."""
-    scope = quota_scope(error_code)
-    if scope is None:
-        return None
-    app_periods = sorted((r.period for r in quota.app), key=lambda p: p.approx_seconds)
-    shortest = app_periods[0] if app_periods else parse_period("60s")
-    longest = app_periods[-1] if app_periods else parse_period("1d")
-    if scope in (QuotaScope.APP_MINUTE, QuotaScope.ACCOUNT_MINUTE, QuotaScope.QUERY):
-        return f"app:{app_id}", shortest
-    if scope in (QuotaScope.APP_DAY, QuotaScope.INTERFACE_DAY):
-        return f"app:{app_id}", longest
-    if scope is QuotaScope.USER_CREATE_HOUR:
-        user_periods = sorted((r.period for r in quota.user_create), key=lambda p: p.approx_seconds)
-        period = (user_periods or [parse_period("1h")])[0]
-        # Without a known creator, hold every create for the user's window, not for a day.
-        return (f"user_create:{app_id}:{userid}" if userid else f"app_create:{app_id}"), period
-    if scope is QuotaScope.ACCOUNT_CREATE_MONTH:
-        return f"app_create:{app_id}", parse_period("1mo")
-    return f"app_create:{app_id}", parse_period("1d")  # legacy creates per day, and fallback
 
 
 def pause_until(period: Period, now: float, tz: ZoneInfo, slack: float = 0.0) -> float:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from worker.domain.calls import CallRecord
 from worker.domain.rows import CallLogEntry, MeetingRow
-from worker.wemeet.client import CallRecord
 
 
 class CallLog:

@@ -5,10 +5,21 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
+from worker.domain.kinds import ErrorKind
 from worker.exceptions import ApiError, TransportError
 from worker.sync.backoff import next_attempt_at
-from worker.wemeet.errors import ErrorKind, classify_error, diagnose_configuration, row_message
+
+
+class Explains(Protocol):
+    """What a provider says about its errors (``worker.sync.provider.Provider`` is one)."""
+
+    def classify(self, error: ApiError, operation: str) -> ErrorKind: ...
+
+    def diagnose(self, error: ApiError) -> str: ...
+
+    def row_message(self, error: ApiError, operation: str, owner: str | None) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -55,31 +66,32 @@ class Done:
 Decision = Fail | RetryLater | Trip | Done
 
 
-def refused_outright(exc: ApiError | TransportError, operation: str) -> bool:
+def refused_outright(exc: ApiError | TransportError, operation: str, provider: Explains) -> bool:
     """Whether a failed create certainly made no meeting: the API itself refused it.
 
     Its in-call retries stop at the first answer that may have created the meeting, so the
     error that ends the call is the one to judge. A transient answer (a 5xx, a malformed
     success) or a lost one may have come after the work was done; an error code of the
-    API's own (positive: the client's codes are 0 and below) that is not transient is a
-    refusal before acting.
+    provider's own (positive: the clients' codes are 0 and below) that is not transient is
+    a refusal before acting.
     """
     if operation != "create" or not isinstance(exc, ApiError) or exc.error_code <= 0:
         return False
-    return classify_error(exc, operation) is not ErrorKind.TRANSIENT
+    return provider.classify(exc, operation) is not ErrorKind.TRANSIENT
 
 
 def decide(
     exc: ApiError | TransportError,
+    provider: Explains,
     *,
     operation: str,
     attempt: int,
     now: datetime,
     policy: RetryPolicy,
     rng: random.Random,
-    userid: str | None = None,
+    owner: str | None = None,
 ) -> Decision:
-    """``userid``: the row's creator, named in a message about an unknown user."""
+    """``owner``: the row's creator, which a message about an unknown user names."""
     if isinstance(exc, TransportError):
         return RetryLater(
             "transport",
@@ -90,13 +102,13 @@ def decide(
             refund=False,
         )
     code = str(exc.error_code)
-    kind = classify_error(exc, operation)
+    kind = provider.classify(exc, operation)
     if kind is ErrorKind.DONE:
         return Done(code)
     if kind is ErrorKind.CONFIGURATION:
-        return Trip(code, diagnose_configuration(exc.error_code))
+        return Trip(code, provider.diagnose(exc))
     if kind is ErrorKind.ROW_PERMANENT:
-        return Fail(code, row_message(exc.error_code, operation, exc.message, userid=userid))
+        return Fail(code, provider.row_message(exc, operation, owner))
     if kind is ErrorKind.RATE_WINDOW:
         return RetryLater(
             code, exc.message, now + timedelta(seconds=policy.rate_window_seconds), refund=True

@@ -1,20 +1,20 @@
-"""What a claimed row needs: a pure function of the row, the time and the limits."""
+"""What a claimed row needs: a pure function of the row, its provider, the time and limits."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from worker.domain.rows import MeetingRow
+from worker.domain.rows import MalformedTime, MeetingRow
 from worker.exceptions import InvalidMeeting
 from worker.sync.lost_create import SentCreate
-from worker.wemeet.from_row import check_sync_after, meeting_id_of, spec_from_row
-from worker.wemeet.meeting import MeetingSpec
+from worker.sync.provider import MeetingRequest, Provider
 
-PROVIDERS = ("wemeet",)
-# What a NULL means in these calendar columns: an ORM that writes every attribute, unset
-# ones as explicit NULLs, bypasses the database defaults.
-DEFAULT_PROVIDER = "wemeet"
+# What a NULL means in this calendar column: an ORM that writes every attribute, unset ones
+# as explicit NULLs, bypasses the database default. (A NULL provider means the worker's
+# default provider, which the composition root names.)
 DEFAULT_STATUS = "scheduled"
 # A create whose start lies further in the past than this is a calendar mistake, not a
 # meeting anyone can still join; a little slack allows for a row written just before it starts.
@@ -23,21 +23,21 @@ PAST_START_GRACE = timedelta(minutes=5)
 
 @dataclass(frozen=True)
 class Create:
-    spec: MeetingSpec
+    request: MeetingRequest
 
 
 @dataclass(frozen=True)
 class Reconcile:
-    """A previous create may have reached the API: look for that meeting before anything else.
+    """A previous create may have reached the provider: look for that meeting first.
 
     The lookup matches ``sent``, what that create carried. What follows depends on the row
     now: a cancelled row cancels the meeting found; a scheduled row that validates has its
-    ``spec`` (created if nothing is found, sent as an update to the meeting found when the
+    ``request`` (created if nothing is found, sent as an update to the meeting found when the
     row was ``edited`` since); one that no longer validates has its ``rejection``.
     """
 
     sent: SentCreate
-    spec: MeetingSpec | None = None
+    request: MeetingRequest | None = None
     rejection: Reject | None = None
     edited: bool = False
 
@@ -45,13 +45,13 @@ class Reconcile:
 @dataclass(frozen=True)
 class Update:
     meeting_id: str
-    spec: MeetingSpec
+    request: MeetingRequest
 
 
 @dataclass(frozen=True)
 class Cancel:
     meeting_id: str
-    userid: str
+    owner: str
 
 
 @dataclass(frozen=True)
@@ -72,18 +72,26 @@ class Reject:
 Action = Create | Reconcile | Update | Cancel | Settle | Reject
 
 
-def plan(row: MeetingRow, *, now: datetime, max_attempts: int) -> Action:
+def plan(
+    row: MeetingRow,
+    provider: Provider[Any] | None,
+    *,
+    known: Collection[str],
+    now: datetime,
+    max_attempts: int,
+) -> Action:
+    """``provider`` is the row's (None when the worker has none of that name); ``known``
+    names those it has."""
     if row.attempts > max_attempts:
         last = f" Last error: {row.error_code}: {row.error_message}." if row.error_code else ""
         return Reject(
             "local.too_many_attempts",
             f"Gave up after {max_attempts} attempts.{last} Edit the row to try again.",
         )
-    provider = row.provider if row.provider is not None else DEFAULT_PROVIDER
-    if provider not in PROVIDERS:
+    if provider is None:
         return Reject(
             "local.unknown_provider",
-            f"provider {provider!r} is not supported here; use one of {list(PROVIDERS)}.",
+            f"provider {row.provider!r} is not supported here; use one of {sorted(known)}.",
         )
     status = row.status if row.status is not None else DEFAULT_STATUS
     if status not in ("scheduled", "cancelled"):
@@ -93,11 +101,11 @@ def plan(row: MeetingRow, *, now: datetime, max_attempts: int) -> Action:
         )
     try:
         check_sync_after(row)
-        meeting_id = meeting_id_of(row)
+        meeting_id = None if row.meeting_id is None else provider.check_meeting_id(row.meeting_id)
     except InvalidMeeting as exc:
         return Reject(exc.code, exc.message)
     if meeting_id is None and row.create_intent_at is not None:
-        return _plan_reconcile(row, cancelled=status == "cancelled")
+        return _plan_reconcile(row, provider, cancelled=status == "cancelled")
     if status == "cancelled":
         if meeting_id is None:
             return Settle("cancelled before it was created")
@@ -105,38 +113,62 @@ def plan(row: MeetingRow, *, now: datetime, max_attempts: int) -> Action:
             return Reject("local.userid_missing", "userid is empty; the creator must cancel.")
         return Cancel(meeting_id, row.userid)
     try:
-        spec = spec_from_row(row)
+        request = provider.request_from_row(row)
     except InvalidMeeting as exc:
         return Reject(exc.code, exc.message)
     if meeting_id is None:
-        if spec.start < now - PAST_START_GRACE:
+        if request.start < now - PAST_START_GRACE:
             return Reject(
                 "local.start_in_past",
-                f"start_time {spec.start.isoformat()} is in the past; a meeting cannot be "
+                f"start_time {request.start.isoformat()} is in the past; a meeting cannot be "
                 "scheduled before now. Move it to the future.",
             )
-        return Create(spec)
+        return Create(request)
     if row.synced_revision == row.revision:
         return Settle("the meeting already has this revision")
-    return Update(meeting_id, spec)
+    return Update(meeting_id, request)
 
 
-def _plan_reconcile(row: MeetingRow, *, cancelled: bool) -> Action:
+def check_sync_after(row: MeetingRow) -> None:
+    """Refuse a ``sync_after`` that is not a time (only SQLite can hold one).
+
+    The claim counts unreadable text as passed precisely so that the row gets here and fails
+    with this message, instead of being created at once or waiting forever.
+    """
+    if isinstance(row.sync_after, MalformedTime):
+        raw = row.sync_after.raw
+        shown = raw if len(raw) <= 60 else raw[:59] + "…"
+        raise InvalidMeeting(
+            "local.bad_sync_after",
+            f"sync_after holds {shown!r}, which is not a time; write an ISO time in UTC such "
+            "as '2026-12-01 02:00:00', or leave it empty.",
+            field="sync_after",
+        )
+
+
+def sent_create(provider: Provider[Any], request: MeetingRequest, revision: int) -> SentCreate:
+    """What a create of ``request`` sends, as the intent marker keeps it."""
+    return SentCreate(revision, request.owner, provider.sent_content(request))
+
+
+def _plan_reconcile(row: MeetingRow, provider: Provider[Any], *, cancelled: bool) -> Action:
     """A create may have happened: find it first, by what it sent, then act on the row now."""
-    spec: MeetingSpec | None = None
+    request: MeetingRequest | None = None
     rejection: Reject | None = None
     try:
-        spec = spec_from_row(row)
+        request = provider.request_from_row(row)
     except InvalidMeeting as exc:
         rejection = Reject(exc.code, exc.message)
     sent = SentCreate.from_json(row.create_intent_sent)
     if sent is None:
         # An intent marked before the sent content was kept with it: the row as it is now is
         # the best guess of what went out, and a row that does not validate was never sent.
-        if spec is None:
+        if request is None:
             assert rejection is not None
             return Settle("cancelled before any valid create was sent") if cancelled else rejection
-        sent = SentCreate.of(spec, row.revision)
+        sent = sent_create(provider, request, row.revision)
     if cancelled:
-        spec, rejection = None, None
-    return Reconcile(sent, spec=spec, rejection=rejection, edited=sent.revision != row.revision)
+        request, rejection = None, None
+    return Reconcile(
+        sent, request=request, rejection=rejection, edited=sent.revision != row.revision
+    )

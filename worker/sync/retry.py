@@ -1,7 +1,7 @@
-"""In-call retries: tenacity around one client call, built from the error catalogue.
+"""In-call retries: tenacity around one provider call, judged by the provider's classification.
 
-Each attempt calls the client again, so each attempt is signed afresh (new nonce and
-timestamp). A create is retried in-call only when it certainly did not reach the server:
+Each attempt calls the client again, so each attempt is authenticated afresh (new nonce
+and timestamp). A create is retried in-call only when it certainly did not reach the server:
 anything else may have created the meeting, and the intent marker sends the row to
 reconciliation instead.
 """
@@ -23,13 +23,14 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from worker.domain.kinds import ErrorKind
 from worker.exceptions import ApiError, TransportError
-from worker.wemeet.errors import ErrorKind, classify_error
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-CLOCK_SKEW = 190300
+Classify = Callable[[ApiError, str], ErrorKind]
+"""What an error means for an operation: the provider's ``classify``."""
 
 
 @dataclass(frozen=True)
@@ -40,13 +41,13 @@ class InCallSettings:
     wait_max: float = 5.0
 
 
-def retryable(exc: BaseException, operation: str) -> bool:
+def retryable(exc: BaseException, operation: str, classify: Classify) -> bool:
     """Whether to try the same call again right away (pure)."""
     if isinstance(exc, TransportError):
         return operation != "create" or not exc.may_have_reached
     if not isinstance(exc, ApiError):
         return False
-    kind = classify_error(exc, operation)
+    kind = classify(exc, operation)
     if kind is ErrorKind.RESIGN:
         return True
     if kind is ErrorKind.RATE_WINDOW:
@@ -65,26 +66,22 @@ class InCallRetry:
         settings: InCallSettings = InCallSettings(),
         *,
         sleep: Callable[[float], None] = time.sleep,
-        set_clock_offset: Callable[[float], None] | None = None,
-        clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
         self.sleep = sleep
-        self.set_clock_offset = set_clock_offset
-        self.clock = clock
 
-    def call(self, operation: str, fn: Callable[[], T]) -> T:
+    def call(self, operation: str, fn: Callable[[], T], classify: Classify) -> T:
+        """``fn`` until it returns or a retry cannot help. A re-sign error (the auth object
+        has learnt what it teaches, e.g. the server's clock) gets one fresh attempt each."""
         resigned: set[int] = set()
 
         def should_retry(exc: BaseException) -> bool:
-            if isinstance(exc, ApiError) and classify_error(exc, operation) is ErrorKind.RESIGN:
+            if isinstance(exc, ApiError) and classify(exc, operation) is ErrorKind.RESIGN:
                 # Re-sign errors get one fresh attempt each, not a loop.
                 if exc.error_code in resigned:
                     return False
                 resigned.add(exc.error_code)
-                if exc.error_code == CLOCK_SKEW:
-                    self._learn_offset(exc)
-            return retryable(exc, operation)
+            return retryable(exc, operation, classify)
 
         retrying = Retrying(
             retry=retry_if_exception(should_retry),
@@ -98,13 +95,6 @@ class InCallRetry:
             before_sleep=_log_retry(operation),
         )
         return retrying(fn)
-
-    def _learn_offset(self, exc: ApiError) -> None:
-        if exc.server_date is None or self.set_clock_offset is None:
-            return
-        offset = exc.server_date - self.clock()
-        logger.warning("clock_skew offset_seconds=%.0f", offset)
-        self.set_clock_offset(offset)
 
 
 def _log_retry(operation: str) -> Callable[[RetryCallState], None]:

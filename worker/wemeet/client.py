@@ -1,4 +1,4 @@
-"""The Tencent Meeting REST client (AK/SK): typed calls, signed afresh every time.
+"""The Tencent Meeting REST client: typed calls, authenticated afresh every time.
 
 A thin shell over ``requests``: bodies, URIs and signatures are built by pure modules, the
 answer is translated into ``MeetingInfo`` or into the project's exceptions. No retries and
@@ -9,18 +9,18 @@ simply call again.
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import partial
 from types import TracebackType
 from typing import Protocol, TypeVar
 
 import requests
 
-from worker.exceptions import ApiError, ConfigError
-from worker.wemeet import checks, signing
+from worker.domain.calls import CallRecord
+from worker.exceptions import ApiError, ConfigError, MalformedResponse
+from worker.wemeet import checks
+from worker.wemeet.auth import Auth, Outgoing
 from worker.wemeet.meeting import (
     INSTANCE_ID,
     MeetingSpec,
@@ -30,7 +30,6 @@ from worker.wemeet.meeting import (
     update_body,
 )
 from worker.wemeet.meetings_read import (
-    MalformedResponse,
     MeetingInfo,
     MeetingPage,
     parse_first_meeting,
@@ -44,7 +43,6 @@ from worker.wemeet.responses import (
     malformed,
     transport_error,
 )
-from worker.wemeet.signing import Credentials
 from worker.wemeet.uri import build_uri, parse_base_url, path_segment
 
 logger = logging.getLogger(__name__)
@@ -60,51 +58,23 @@ class PageRunner(Protocol):
 DEFAULT_MAX_LIST_PAGES = 50  # 1,000 meetings: far beyond one user's upcoming calendar
 
 
-@dataclass(frozen=True)
-class CallRecord:
-    """One HTTP exchange, for the sync log. Holds no header value and no query string."""
-
-    endpoint: str  # create / update / cancel / get / list
-    method: str
-    path: str
-    http_status: int | None  # None when no answer arrived
-    error_code: int | None  # None on success and on transport failures
-    trace_id: str | None
-    duration_seconds: float
-    ok: bool
-
-
-def _check_credentials(creds: Credentials) -> None:
-    names = {"wemeet.app_id": creds.app_id, "wemeet.secret_id": creds.secret_id}
-    names["wemeet.secret_key"] = creds.secret_key
-    if creds.sdk_id:  # empty means "this app has no SdkId": the header is not sent
-        names["wemeet.sdk_id"] = creds.sdk_id
-    for name, value in names.items():
-        if not value or not value.strip():
-            raise ConfigError(f"{name} is empty")
-        if not value.isascii() or not value.isprintable() or any(c.isspace() for c in value):
-            # Headers carry these values; never echo them (the key is a secret).
-            raise ConfigError(f"{name} holds spaces or characters a header cannot carry")
-
-
 class WemeetClient:
     """Typed Tencent Meeting calls. Raises ApiError, TransportError, InvalidMeeting."""
 
     def __init__(
         self,
-        credentials: Credentials,
+        auth: Auth,
         base_url: str,
         *,
         session: requests.Session | None = None,
         connect_timeout: float = 3.05,
         read_timeout: float = 10.0,
         clock: Callable[[], float] = time.time,
-        nonce: Callable[[], int] = signing.new_nonce,
         monotonic: Callable[[], float] = time.monotonic,
         on_call: Callable[[CallRecord], None] | None = None,
         max_list_pages: int = DEFAULT_MAX_LIST_PAGES,
     ) -> None:
-        _check_credentials(credentials)
+        self.auth = auth
         self._base = parse_base_url(base_url)
         if connect_timeout <= 0 or read_timeout <= 0:
             raise ConfigError("wemeet timeouts must be positive")
@@ -124,20 +94,12 @@ class WemeetClient:
             dict(self._session.proxies),
             self._session.trust_env,
         )
-        self._credentials = credentials
         self._timeout = (connect_timeout, read_timeout)
-        self._clock, self._nonce, self._monotonic = clock, nonce, monotonic
+        self._clock, self._monotonic = clock, monotonic
         self._on_call = on_call
         if max_list_pages < 1:
             raise ConfigError("max_list_pages must be at least 1")
         self._max_list_pages = max_list_pages
-        self.clock_offset = 0.0
-        """Seconds added to the local clock when stamping X-TC-Timestamp (learnt from 190300)."""
-
-    def set_clock_offset(self, seconds: float) -> None:
-        if not math.isfinite(seconds):
-            raise ConfigError("the clock offset must be a finite number of seconds")
-        self.clock_offset = float(seconds)
 
     def close(self) -> None:
         if self._owns_session:
@@ -245,10 +207,7 @@ class WemeetClient:
         the result. Every outcome, including a malformed body, is recorded once."""
         payload = encode_body(body) if body is not None else b""
         uri = build_uri(self._base.prefix, path, query)
-        timestamp = int(self._clock() + self.clock_offset)
-        headers = signing.aksk_headers(
-            self._credentials, method, uri, payload, nonce=self._nonce(), timestamp=timestamp
-        )
+        headers = self.auth.headers(Outgoing(method, uri, payload))
         request = self._session.prepare_request(
             requests.Request(method, self._base.url(uri), headers=headers, data=payload or None)
         )
@@ -276,6 +235,7 @@ class WemeetClient:
                 return _parse(meta, _decode(meta, response.content), parse), meta
             except ApiError as exc:
                 error_code = exc.error_code
+                self.auth.learn(exc)
                 raise
         finally:
             self._record(endpoint, method, path, status, error_code, trace_id, started)

@@ -17,20 +17,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from worker.domain.kinds import ErrorKind
 from worker.exceptions import ApiError
 from worker.wemeet.diagnosis import configuration_causes
-
-
-class ErrorKind(StrEnum):
-    """What an error means for the row and for every other worker."""
-
-    TRANSIENT = "transient"
-    RATE_WINDOW = "rate_window"
-    QUOTA_EXHAUSTED = "quota_exhausted"
-    RESIGN = "resign"
-    CONFIGURATION = "configuration"
-    ROW_PERMANENT = "row_permanent"
-    DONE = "done"
 
 
 class QuotaScope(StrEnum):
@@ -54,7 +43,6 @@ UNEXPECTED_STATUS = -1
 MALFORMED_SUCCESS = -2
 """HTTP 200 whose body is not what the endpoint returns. A create may have happened."""
 
-OPERATIONS = ("create", "update", "cancel", "get", "list")
 USER_NOT_FOUND = 20001
 
 

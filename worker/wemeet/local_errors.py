@@ -18,6 +18,9 @@ LOCAL_ERRORS: Mapping[str, str] = MappingProxyType(
         "local.bad_meeting_id": "meeting_id is written by the worker and holds a Tencent "
         "Meeting id (digits); set it to the meeting's real id, or to NULL to create the "
         "meeting again, then edit the row (any calendar column) to retry it.",
+        "local.bad_create_intent": "A create of this row may have reached Tencent Meeting: look "
+        "for the meeting in the creator's list, set meeting_id to its id if it exists, clear "
+        "create_intent_at and create_intent_sent, then edit the row (any calendar column).",
         "local.bad_sync_after": "Store sync_after as a timestamp in UTC, or leave it empty.",
         "local.control_character": "Remove the control character (NUL, escape, line feed and "
         "the like) from the text; it usually comes from a broken import.",

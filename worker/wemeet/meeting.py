@@ -111,6 +111,11 @@ class MeetingSpec:
         )
 
     @property
+    def owner(self) -> str:
+        """The creator: whose quota the meeting spends and who may change it."""
+        return self.userid
+
+    @property
     def meeting_type(self) -> int:
         """1 for a recurring meeting, 0 for a normal one."""
         return 1 if self.recurring_rule else 0

@@ -11,9 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-
-class MalformedResponse(ValueError):
-    """A 200 body that does not have the documented shape (the message says what is off)."""
+from worker.exceptions import MalformedResponse
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from worker.sync.lost_create import SentCreate, find_adoptable
+from worker.sync.lost_create import SentCreate
+from worker.wemeet.lost_create import Sent, find_adoptable
 from worker.wemeet.meeting import MeetingSpec
 from worker.wemeet.meetings_read import MeetingInfo
 
 START = datetime(2030, 1, 8, 9, 0, tzinfo=UTC)
 SPEC = MeetingSpec(userid="alice", subject="周会", start=START, end=START + timedelta(hours=1))
-SENT = SentCreate.of(SPEC, revision=1)
+SENT = Sent.of(SPEC)
 
 
 def info(meeting_id: str, **kw: object) -> MeetingInfo:
@@ -42,14 +43,20 @@ def test_ties_resolve_to_the_same_meeting_for_every_worker() -> None:
 
 
 def test_what_was_sent_survives_its_round_trip_through_the_row() -> None:
-    assert SentCreate.from_json(SENT.to_json()) == SENT
+    envelope = SentCreate(revision=3, owner="alice", content=SENT.to_json())
+    stored = SentCreate.from_json(envelope.to_json())
+    assert stored == envelope
+    assert stored is not None and Sent.from_json(stored.owner, stored.content) == SENT
     assert SENT.start == int(START.timestamp())
 
 
 def test_a_stored_value_this_module_did_not_write_counts_as_none() -> None:
-    for junk in (None, "text", [], {"userid": "alice"}, {**SENT.to_json(), "start": "9"}):
+    good = SentCreate(revision=3, owner="alice", content=SENT.to_json()).to_json()
+    for junk in (None, "text", [], {"owner": "alice"}, {**good, "revision": True}):
         assert SentCreate.from_json(junk) is None
-    assert SentCreate.from_json({**SENT.to_json(), "revision": True}) is None
+    assert SentCreate.from_json({**good, "content": "subject"}) is None
+    for content in ({}, {**SENT.to_json(), "start": "9"}, {**SENT.to_json(), "end": False}):
+        assert Sent.from_json("alice", content) is None
 
 
 def test_the_match_is_on_what_was_sent_not_on_the_row_as_edited_since() -> None:
@@ -60,5 +67,5 @@ def test_the_match_is_on_what_was_sent_not_on_the_row_as_edited_since() -> None:
         userid="alice", subject="renamed", start=START + timedelta(days=1),
         end=START + timedelta(days=1, hours=1),
     )  # fmt: skip
-    assert find_adoptable([made], SentCreate.of(edited, revision=2), taken=set()) is None
+    assert find_adoptable([made], Sent.of(edited), taken=set()) is None
     assert find_adoptable([made], SENT, taken=set()) == made

@@ -1,0 +1,110 @@
+"""The interface the sync core speaks to a provider (Tencent Meeting, TRTC rooms, …).
+
+A provider turns a calendar row into its own meeting request, makes the calls, finds a lost
+create by what it sent, says what its errors mean in the core's words (``ErrorKind``), and
+names the quotas a call spends. The core never looks inside a request: it needs only who
+the meeting belongs to (quota and permission) and when it starts. Frozen values cross in
+both directions; what a provider raises is the one exception tree (``ApiError``,
+``TransportError`` for calls, ``InvalidMeeting`` with a ``local.*`` code for a bad row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from worker.domain.kinds import ErrorKind
+from worker.domain.rows import MeetingRow
+from worker.exceptions import ApiError
+from worker.quota.scopes import PauseTarget, Scope
+
+T = TypeVar("T")
+
+
+class MeetingRequest(Protocol):
+    """What the core reads of a provider's request; the rest is the provider's own."""
+
+    @property
+    def owner(self) -> str:
+        """The user the meeting belongs to: whose quota it spends, who may change it."""
+        ...
+
+    @property
+    def start(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class Remote:
+    """A meeting as the provider holds it: what the row keeps of it."""
+
+    meeting_id: str
+    meeting_code: str | None = None
+    join_url: str | None = None
+
+
+class CallThrough(Protocol):
+    """Runs one API call of a provider's own making through the core's quota gate and
+    in-call retries, and returns what it returned."""
+
+    def __call__(self, fetch: Callable[[], T]) -> T: ...
+
+
+RequestT = TypeVar("RequestT", bound=MeetingRequest)
+
+
+class Provider(Protocol[RequestT]):
+    """One way to make meetings. Every method but the four calls is pure."""
+
+    def request_from_row(self, row: MeetingRow) -> RequestT:
+        """The request the row asks for; ``InvalidMeeting`` (a ``local.*`` code) if none."""
+        ...
+
+    def check_meeting_id(self, meeting_id: str) -> str:
+        """A stored id, checked before it goes into a request; ``InvalidMeeting`` if bad."""
+        ...
+
+    def create(self, request: RequestT) -> Remote: ...
+
+    def update(self, meeting_id: str, request: RequestT) -> Remote: ...
+
+    def cancel(self, meeting_id: str, owner: str) -> None: ...
+
+    def sent_content(self, request: RequestT) -> Mapping[str, Any]:
+        """What of a create must be kept (as JSON) to find its meeting if the answer is lost."""
+        ...
+
+    def find_lost_create(
+        self,
+        owner: str,
+        sent: Mapping[str, Any],
+        *,
+        call: CallThrough,
+        taken: Callable[[Sequence[str]], Collection[str]],
+    ) -> Remote | None:
+        """The meeting a lost create that sent ``sent`` made, if it exists and no other row
+        holds it (``taken`` says which ids other rows hold); each API call goes ``call``."""
+        ...
+
+    def classify(self, error: ApiError, operation: str) -> ErrorKind: ...
+
+    def diagnose(self, error: ApiError) -> str:
+        """Likely causes of a configuration error, for an administrator. Never a secret."""
+        ...
+
+    def row_message(self, error: ApiError, operation: str, owner: str | None) -> str:
+        """The text a failed row keeps: the provider's words, and what they mean here."""
+        ...
+
+    def scopes(self, operation: str, owner: str | None) -> tuple[Scope, ...]:
+        """Every quota one call spends (all reserved together, or none)."""
+        ...
+
+    def pause_for(self, error: ApiError, owner: str | None) -> PauseTarget | None:
+        """The quota a rate-window or quota-exhausted error pauses, if any."""
+        ...
+
+
+Providers = Mapping[str, Provider[Any]]
+"""The providers a worker serves, by the name the `provider` column holds."""

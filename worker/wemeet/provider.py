@@ -1,0 +1,98 @@
+"""Tencent Meeting behind the sync core's provider interface (``worker.sync.provider``).
+
+Composes the pieces of this package: the row mapping, the client, the lost-create lookup,
+the error catalogue and the quota scopes. Holds no state of its own beyond the client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any
+
+from worker.domain.kinds import ErrorKind
+from worker.domain.rows import MeetingRow
+from worker.exceptions import ApiError, InvalidMeeting
+from worker.quota.scopes import PauseTarget, Scope
+from worker.sync.provider import CallThrough, Remote
+from worker.wemeet import checks, errors
+from worker.wemeet.client import WemeetClient
+from worker.wemeet.from_row import spec_from_row
+from worker.wemeet.lost_create import Sent, find_adoptable
+from worker.wemeet.meeting import MeetingSpec
+from worker.wemeet.meetings_read import MeetingInfo
+from worker.wemeet.quota import WemeetQuotas, pause_target, scopes_for
+
+NAME = "wemeet"
+
+
+class WemeetProvider:
+    """Scheduled Tencent Meeting meetings, through one (AK/SK or OAuth) client."""
+
+    def __init__(self, client: WemeetClient, quotas: WemeetQuotas) -> None:
+        self.client = client
+        self.quotas = quotas
+
+    def request_from_row(self, row: MeetingRow) -> MeetingSpec:
+        return spec_from_row(row)
+
+    def check_meeting_id(self, meeting_id: str) -> str:
+        return checks.meeting_id(meeting_id)
+
+    def create(self, request: MeetingSpec) -> Remote:
+        return _remote(self.client.create_meeting(request))
+
+    def update(self, meeting_id: str, request: MeetingSpec) -> Remote:
+        return _remote(self.client.update_meeting(meeting_id, request))
+
+    def cancel(self, meeting_id: str, owner: str) -> None:
+        self.client.cancel_meeting(meeting_id, owner)
+
+    def sent_content(self, request: MeetingSpec) -> Mapping[str, Any]:
+        return Sent.of(request).to_json()
+
+    def find_lost_create(
+        self,
+        owner: str,
+        sent: Mapping[str, Any],
+        *,
+        call: CallThrough,
+        taken: Callable[[Sequence[str]], Collection[str]],
+    ) -> Remote | None:
+        what = Sent.from_json(owner, sent)
+        if what is None:
+            raise InvalidMeeting(
+                "local.bad_create_intent",
+                "create_intent_sent holds a value the worker did not write, so the meeting "
+                "its create may have made cannot be looked for.",
+                field="create_intent_sent",
+            )
+        # Only meetings starting exactly then can match, so the listing runs from the sent
+        # start time until the page cursor passes it: one page unless more than 20 of the
+        # user's meetings start at that moment. Each page is one call through the quota
+        # gate and the retries: a failed page is asked for again, not the whole list.
+        candidates = self.client.list_user_meetings(
+            owner, pos=what.start, until=what.start, each_page=call
+        )
+        held = taken([c.meeting_id for c in candidates])
+        found = find_adoptable(candidates, what, taken=held)
+        return None if found is None else _remote(found)
+
+    def classify(self, error: ApiError, operation: str) -> ErrorKind:
+        return errors.classify_error(error, operation)
+
+    def diagnose(self, error: ApiError) -> str:
+        return errors.diagnose_configuration(error.error_code)
+
+    def row_message(self, error: ApiError, operation: str, owner: str | None) -> str:
+        return errors.row_message(error.error_code, operation, error.message, userid=owner)
+
+    def scopes(self, operation: str, owner: str | None) -> tuple[Scope, ...]:
+        return scopes_for(operation, owner, self.quotas)
+
+    def pause_for(self, error: ApiError, owner: str | None) -> PauseTarget | None:
+        target = pause_target(error.error_code, owner, self.quotas)
+        return None if target is None else PauseTarget(*target)
+
+
+def _remote(info: MeetingInfo) -> Remote:
+    return Remote(info.meeting_id, info.meeting_code, info.join_url)
