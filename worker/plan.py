@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from worker.exceptions import InvalidMeeting
-from worker.rows import MeetingRow
+from worker.rows import ColumnKind, MeetingRow, UnreadableColumn, UnreadableRow
 from worker.rowspec import spec_from_row
 from worker.wemeet.meeting import MeetingSpec
 
@@ -94,6 +94,39 @@ def plan(row: MeetingRow, *, now: datetime, max_attempts: int) -> Action:
     if row.synced_revision == row.revision:
         return Settle("the meeting already has this revision")
     return Update(row.meeting_id, spec)
+
+
+def reject_unreadable(row: UnreadableRow) -> Reject:
+    """A row the database driver cannot read in full: nothing about it can be trusted, not
+    even what it asks for (a cancellation included), so it fails until the calendar fixes
+    the columns named. The message holds no value of the row."""
+    return Reject(
+        "local.unreadable_value", " ".join(_unreadable(u, row.backend) for u in row.columns)
+    )
+
+
+# What a driver cannot read, by the kind of column and the backend; text fails the same way
+# everywhere (bytes that are not UTF-8: SQLite and MariaDB store them unchecked).
+_NOT_UTF8 = "bytes that are not valid UTF-8 text"
+_TIME_REASONS = {
+    "postgresql": "a time before year 1 or after year 9999, or an infinity",
+    "mysql": "not a valid date and time, such as a zero date",
+    "mariadb": "not a valid date and time, such as a zero date",
+    "sqlite": f"{_NOT_UTF8}, or text that is not a time",
+}
+_ADVICE: dict[ColumnKind, str] = {
+    "time": "write a time between years 1 and 9999 in UTC",
+    "number": "write a whole number",
+    "text": "write it again as UTF-8 text",
+}
+
+
+def _unreadable(column: UnreadableColumn, backend: str) -> str:
+    reason = _TIME_REASONS.get(backend, "") if column.kind == "time" else _NOT_UTF8
+    return (
+        f"{column.name} holds a value the database driver cannot read"
+        f"{f' ({reason})' if reason else ''}; {_ADVICE[column.kind]}."
+    )
 
 
 def _plan_cancel(row: MeetingRow, now: datetime) -> Action:

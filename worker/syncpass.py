@@ -22,11 +22,11 @@ from worker.calllog import CallLog
 from worker.durable import DurableWrites
 from worker.exceptions import ApiError, DatabaseUnavailable, QuotaDeferred, TransportError
 from worker.outcome import Done, Fail, RetryLater, RetryPolicy, Trip, decide
-from worker.plan import Cancel, Create, Reconcile, Reject, Settle, Update, plan
+from worker.plan import Cancel, Create, Reconcile, Reject, Settle, Update, plan, reject_unreadable
 from worker.quota_gate import QuotaGate
 from worker.reconcile import find_adoptable
 from worker.retry import InCallRetry
-from worker.rows import CallLogEntry, MeetingRow
+from worker.rows import CallLogEntry, ClaimedRow, MeetingRow, UnreadableRow
 from worker.store import Store
 from worker.wemeet.client import WemeetClient
 from worker.wemeet.meeting import MeetingSpec
@@ -143,14 +143,15 @@ class SyncPass:
         logger.info("leases_taken_back count=%d", taken)
         self._unfinished = set()
 
-    def _run_batch(self, rows: list[MeetingRow], counts: Counter[str]) -> None:
+    def _run_batch(self, rows: list[ClaimedRow], counts: Counter[str]) -> None:
         try:
             for index, row in enumerate(rows):
                 if self.stop.is_set():
                     self._release(rows[index:], counts)
                     return
                 if self.call_log:
-                    self.call_log.working_on(row)
+                    # An unreadable row makes no call; it has no external_id to tag one with.
+                    self.call_log.working_on(row if isinstance(row, MeetingRow) else None)
                 try:
                     counts[self._sync_row(row)] += 1
                 except CircuitOpen:
@@ -170,7 +171,7 @@ class SyncPass:
             # The log is for people; the rows' outcomes are already written or reconcilable.
             logger.warning("call_log_lost count=%d error=%s", len(entries), exc)
 
-    def _release(self, rows: list[MeetingRow], counts: Counter[str]) -> None:
+    def _release(self, rows: list[ClaimedRow], counts: Counter[str]) -> None:
         released = self.store.release([r.id for r in rows], owner=self.settings.owner)
         counts["released"] += released
 
@@ -180,13 +181,13 @@ class SyncPass:
         read, at = self._clock_read
         return read + timedelta(seconds=self.monotonic() - at)
 
-    def _sync_row(self, row: MeetingRow) -> str:
+    def _sync_row(self, row: ClaimedRow) -> str:
+        if isinstance(row, UnreadableRow):
+            return self._reject(row, reject_unreadable(row))
         now = self._now()
         action = plan(row, now=now, max_attempts=self.settings.max_attempts)
         if isinstance(action, Reject):
-            logger.info("row_rejected id=%s code=%s", row.id, action.code)
-            self._write_failed(row, action.code, action.message)
-            return "failed"
+            return self._reject(row, action)
         if isinstance(action, Settle):
             self._write_synced(row, row.meeting_id, row.meeting_code, row.join_url)
             return "settled"
@@ -200,6 +201,11 @@ class SyncPass:
             code = None if deferred.error_code is None else str(deferred.error_code)
             self._write_retry(row, code, str(deferred), deferred.until, refund=True)
             return "deferred"
+
+    def _reject(self, row: ClaimedRow, action: Reject) -> str:
+        logger.info("row_rejected id=%s code=%s", row.id, action.code)
+        self._write_failed(row, action.code, action.message)
+        return "failed"
 
     def _perform(self, row: MeetingRow, action: Create | Reconcile | Update | Cancel) -> str:
         client, call = self.client, self._call
@@ -347,7 +353,7 @@ class SyncPass:
             )
             raise
 
-    def _write_failed(self, row: MeetingRow, code: str, message: str) -> None:
+    def _write_failed(self, row: ClaimedRow, code: str, message: str) -> None:
         self.durable(
             "write_back",
             lambda: self.store.record_failed(

@@ -155,7 +155,10 @@ def test_the_catalogue_is_at_least_twenty_rows_and_covers_the_local_codes() -> N
         "local.naive_time",
         "local.bad_type",
     }
-    assert local | unreachable_by_insert == set(LOCAL_ERRORS)
+    # Reached by plain SQL, but not through bound parameters (what a driver cannot read, it
+    # cannot write either): tests/integration/test_poison_rows.py.
+    values_no_driver_can_read = {"local.unreadable_value"}
+    assert local | unreachable_by_insert | values_no_driver_can_read == set(LOCAL_ERRORS)
 
 
 @pytest.mark.parametrize("db_url", ["postgresql", "mariadb"], indirect=True)

@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 
 from tests.unit.rowfactory import NOW, make_row
-from worker.plan import Cancel, Create, Reconcile, Reject, Settle, Update, plan
-from worker.rows import MalformedJSON, MalformedTime
+from worker.plan import Cancel, Create, Reconcile, Reject, Settle, Update, plan, reject_unreadable
+from worker.rows import MalformedJSON, MalformedTime, UnreadableColumn, UnreadableRow
+from worker.wemeet.local_errors import LOCAL_ERRORS
 
 
 def act(**overrides: object) -> object:
@@ -79,3 +80,34 @@ def test_too_many_attempts_message_names_the_last_error() -> None:
     action = act(attempts=6, error_code="500", error_message="internal")
     assert isinstance(action, Reject)
     assert "500: internal" in action.message and "5 attempts" in action.message
+
+
+@pytest.mark.parametrize(
+    "backend,reason",
+    [
+        ("postgresql", "after year 9999, or an infinity"),
+        ("mariadb", "a zero date"),
+        ("mysql", "a zero date"),
+        ("sqlite", "not valid UTF-8 text, or text that is not a time"),
+    ],
+)
+def test_an_unreadable_row_fails_naming_each_column_and_what_to_write(
+    backend: str, reason: str
+) -> None:
+    row = UnreadableRow(
+        id=7,
+        revision=3,
+        columns=(UnreadableColumn("start_time", "time"), UnreadableColumn("subject", "text")),
+        backend=backend,
+    )
+
+    action = reject_unreadable(row)
+
+    assert action.code == "local.unreadable_value" and action.code in LOCAL_ERRORS
+    start, subject = action.message.split(". ")
+    assert start.startswith("start_time holds a value the database driver cannot read (")
+    assert reason in start and start.endswith("write a time between years 1 and 9999 in UTC")
+    assert subject == (
+        "subject holds a value the database driver cannot read (bytes that are not valid "
+        "UTF-8 text); write it again as UTF-8 text."
+    )

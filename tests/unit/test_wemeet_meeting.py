@@ -204,6 +204,7 @@ def test_every_meeting_level_code_is_documented_and_exercised() -> None:
         "local.bad_status",
         "local.start_in_past",
         "local.too_many_attempts",
+        "local.unreadable_value",
     }
     assert covered | row_level == set(LOCAL_ERRORS)
     assert not covered & row_level

@@ -46,6 +46,9 @@ LOCAL_ERRORS: Mapping[str, str] = MappingProxyType(
         "for a time that has passed.",
         "local.too_many_attempts": "The worker gave up after its maximum number of attempts "
         "(worker.max_attempts); the message holds the last error. Edit the row to try again.",
+        "local.unreadable_value": "A column holds a value the database driver cannot read (a "
+        "time before year 1 or after 9999, an infinity or a zero date; bytes that are not "
+        "UTF-8 text); the message names the column. Write a valid value into it.",
         "local.not_json": "A value cannot be sent as JSON (for example NaN or an object that "
         "is not JSON); correct the column.",
     }
