@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import worker
-from worker.wemeet.local_errors import LOCAL_ERRORS
+from worker.wemeet.local_errors import EVERY_LOCAL_ERROR as LOCAL_ERRORS
 
 CODE = re.compile(r"""["'](local\.[a-z0-9_]+)["']""")
 

@@ -5,9 +5,20 @@ from datetime import timedelta
 import pytest
 
 from tests.unit.rowfactory import NOW, make_row, wemeet_provider
-from worker.domain.rows import MalformedJSON, MalformedTime
+from worker.domain.rows import MalformedJSON, MalformedTime, UnreadableColumn, UnreadableRow
+from worker.sync.local_errors import CORE_ERRORS
 from worker.sync.lost_create import SentCreate
-from worker.sync.plan import Cancel, Create, Reconcile, Reject, Settle, Update, plan, sent_create
+from worker.sync.plan import (
+    Cancel,
+    Create,
+    Reconcile,
+    Reject,
+    Settle,
+    Update,
+    plan,
+    reject_unreadable,
+    sent_create,
+)
 
 PROVIDERS = {"wemeet": wemeet_provider()}
 
@@ -159,3 +170,34 @@ def test_a_meeting_id_that_is_not_an_id_fails_the_row_alone(meeting_id: str, sta
     assert isinstance(action, Reject)
     assert action.code in ("local.meeting_id_missing", "local.bad_meeting_id")
     assert "NULL" in action.message
+
+
+@pytest.mark.parametrize(
+    "backend,reason",
+    [
+        ("postgresql", "after year 9999, or an infinity"),
+        ("mariadb", "a zero date"),
+        ("mysql", "a zero date"),
+        ("sqlite", "not valid UTF-8 text, or text that is not a time"),
+    ],
+)
+def test_an_unreadable_row_fails_naming_each_column_and_what_to_write(
+    backend: str, reason: str
+) -> None:
+    row = UnreadableRow(
+        id=7,
+        revision=3,
+        columns=(UnreadableColumn("start_time", "time"), UnreadableColumn("subject", "text")),
+        backend=backend,
+    )
+
+    action = reject_unreadable(row)
+
+    assert action.code == "local.unreadable_value" and action.code in CORE_ERRORS
+    start, subject = action.message.split(". ")
+    assert start.startswith("start_time holds a value the database driver cannot read (")
+    assert reason in start and start.endswith("write a time between years 1 and 9999 in UTC")
+    assert subject == (
+        "subject holds a value the database driver cannot read (bytes that are not valid "
+        "UTF-8 text); write it again as UTF-8 text."
+    )

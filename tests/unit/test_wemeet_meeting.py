@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from worker.exceptions import InvalidMeeting
+from worker.wemeet.local_errors import EVERY_LOCAL_ERROR as LOCAL_ERRORS
 from worker.wemeet.meeting import (
-    LOCAL_ERRORS,
     MeetingSpec,
     cancel_body,
     create_body,
@@ -215,6 +215,7 @@ def test_every_meeting_level_code_is_documented_and_exercised() -> None:
         "local.bad_status",
         "local.start_in_past",
         "local.too_many_attempts",
+        "local.unreadable_value",
     }
     assert covered | row_level == set(LOCAL_ERRORS)
     assert not covered & row_level

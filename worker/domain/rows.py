@@ -7,17 +7,20 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from models.types import JSONValue, MalformedJSON, MalformedTime
 
 __all__ = [
     "CallLogEntry",
+    "ClaimedRow",
     "JSONValue",
     "MalformedJSON",
     "MalformedTime",
     "MeetingRow",
     "StatusSummary",
+    "UnreadableColumn",
+    "UnreadableRow",
     "WriteOutcome",
 ]
 
@@ -77,6 +80,36 @@ class MeetingRow:
 
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(MeetingRow))
+
+ColumnKind = Literal["time", "number", "text"]
+
+
+@dataclass(frozen=True)
+class UnreadableColumn:
+    """A column whose stored value the database driver cannot turn into a Python value."""
+
+    name: str
+    kind: ColumnKind
+    """What the column holds by the table's contract; it decides what to write instead."""
+
+
+@dataclass(frozen=True)
+class UnreadableRow:
+    """A claimed row holding a value the database driver cannot decode: it can only fail.
+
+    It carries no value of the row (one of them may be a password), only what the failure's
+    write-back needs and the names of the columns that cannot be read. ``revision`` is None
+    when that column is one of them.
+    """
+
+    id: int
+    revision: int | None
+    columns: tuple[UnreadableColumn, ...]
+    backend: str
+    """The database's dialect name: what a driver cannot read differs between them."""
+
+
+ClaimedRow = MeetingRow | UnreadableRow
 
 
 class WriteOutcome(enum.Enum):

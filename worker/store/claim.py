@@ -1,20 +1,22 @@
 """The claim: lease a batch of due rows, in the one way each backend does it safely.
 
-PostgreSQL: one ``UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED) RETURNING``. MariaDB/MySQL
-(no UPDATE … RETURNING): ``SELECT … FOR UPDATE SKIP LOCKED``, then UPDATE and read back
-in the same transaction. SQLite: one ``UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING``
-inside ``BEGIN IMMEDIATE`` (worker.store.engines.write_transaction), serialised by the write lock.
+PostgreSQL: one ``UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED) RETURNING id``.
+MariaDB/MySQL (no UPDATE … RETURNING): ``SELECT id … FOR UPDATE SKIP LOCKED``, then UPDATE.
+SQLite: one ``UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING id`` inside ``BEGIN
+IMMEDIATE`` (worker.store.engines.write_transaction), serialised by the write lock.
+
+The claim hands out ids only, which every driver can decode; the rows are then read in the
+same transaction by worker.store.read, where a value a driver cannot decode fails its own
+row instead of the claim.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     Connection,
-    RowMapping,
     Select,
     and_,
     func,
@@ -60,7 +62,7 @@ def _sync_after_passed(now: datetime, dialect: str) -> ColumnElement[bool]:
     )
 
 
-def due_ids(now: datetime, dialect: str, limit: int) -> Select[tuple[int]]:
+def due_ids(now: datetime, dialect: str, limit: int) -> Select[int]:
     """The ids of up to ``limit`` due rows, oldest due first (served by ix_meetings_due)."""
     never_tried_first = (
         c.next_attempt_at.asc()  # MariaDB/MySQL already sort NULL first and lack the syntax
@@ -70,10 +72,10 @@ def due_ids(now: datetime, dialect: str, limit: int) -> Select[tuple[int]]:
     return select(c.id).where(is_due(now, dialect)).order_by(never_tried_first, c.id).limit(limit)
 
 
-def claim_rows(
+def claim_ids(
     conn: Connection, *, owner: str, now: datetime, expires: datetime, limit: int
-) -> Sequence[RowMapping]:
-    """Lease due rows to ``owner`` within the caller's transaction; returns them as claimed."""
+) -> list[int]:
+    """Lease due rows to ``owner`` within the caller's transaction; returns their ids."""
     dialect = conn.dialect.name
     lease: dict[str, Any] = {
         "lease_owner": owner,
@@ -84,18 +86,14 @@ def claim_rows(
     chosen = due_ids(now, dialect, limit)
     if dialect == "postgresql":
         due = chosen.with_for_update(skip_locked=True).cte("due")
-        stmt = update(meetings).where(c.id == due.c.id).values(lease).returning(*meetings.c)
-        return conn.execute(stmt).mappings().all()
+        stmt = update(meetings).where(c.id == due.c.id).values(lease).returning(c.id)
+        return list(conn.scalars(stmt))
     if dialect == "sqlite":
         stmt = (
-            update(meetings)
-            .where(c.id.in_(chosen.scalar_subquery()))
-            .values(lease)
-            .returning(*meetings.c)
+            update(meetings).where(c.id.in_(chosen.scalar_subquery())).values(lease).returning(c.id)
         )
-        return conn.execute(stmt).mappings().all()
+        return list(conn.scalars(stmt))
     ids = list(conn.scalars(chosen.with_for_update(skip_locked=True)))
-    if not ids:
-        return []
-    conn.execute(update(meetings).where(c.id.in_(ids)).values(lease))
-    return conn.execute(select(meetings).where(c.id.in_(ids))).mappings().all()
+    if ids:
+        conn.execute(update(meetings).where(c.id.in_(ids)).values(lease))
+    return ids

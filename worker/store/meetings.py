@@ -32,9 +32,16 @@ from sqlalchemy.sql.elements import ColumnElement
 from models import meetings_table as meetings
 from models import sync_log_table as sync_log
 from models.types import utcnow
-from worker.domain.rows import CallLogEntry, MeetingRow, StatusSummary, WriteOutcome
-from worker.store.claim import claim_rows
+from worker.domain.rows import (
+    CallLogEntry,
+    ClaimedRow,
+    StatusSummary,
+    UnreadableRow,
+    WriteOutcome,
+)
+from worker.store.claim import claim_ids
 from worker.store.engines import write_transaction
+from worker.store.read import read_claimed
 from worker.store.summary import summarise
 
 logger = logging.getLogger(__name__)
@@ -58,19 +65,24 @@ class Store:
 
     def claim(
         self, *, owner: str, now: datetime, lease_seconds: float, limit: int
-    ) -> list[MeetingRow]:
+    ) -> list[ClaimedRow]:
         """Lease up to ``limit`` due rows to ``owner``, oldest due first; counts an attempt.
 
         Due: pending, past ``next_attempt_at`` and ``sync_after``, and not leased (or the
         lease expired). Two claimers never get the same row: ``FOR UPDATE SKIP LOCKED`` on
         PostgreSQL and MariaDB/MySQL, a single write-locked UPDATE on SQLite.
+
+        A row holding a value the database driver cannot decode comes back as an
+        ``UnreadableRow`` (leased like the others, so that it can be failed) instead of
+        failing the claim. The claim takes ids, then one SELECT reads the batch.
         """
         if limit <= 0:
             return []
         expires = now + timedelta(seconds=lease_seconds)
         with write_transaction(self.engine) as conn:
-            rows = claim_rows(conn, owner=owner, now=now, expires=expires, limit=limit)
-        claimed = sorted((MeetingRow.from_mapping(r) for r in rows), key=_due_order)
+            ids = claim_ids(conn, owner=owner, now=now, expires=expires, limit=limit)
+            rows = read_claimed(conn, ids)
+        claimed = sorted(rows, key=_due_order)
         if claimed:
             logger.debug("rows_claimed owner=%s count=%d", owner, len(claimed))
         return claimed
@@ -166,7 +178,7 @@ class Store:
         row_id: int,
         *,
         owner: str,
-        revision: int,
+        revision: int | None,
         error_code: str,
         error_message: str,
         nothing_in_flight: bool = False,
@@ -174,16 +186,23 @@ class Store:
         """The row cannot be synced as it is: 'failed' with the error, until it is edited.
 
         If the calendar edited the row meanwhile, the error was about content that is gone:
-        the row stays pending, without it. ``nothing_in_flight``: no create of this row can
-        have reached the API (it was refused outright, or a lookup found none), so the intent
-        marker goes and the next attempt costs no lookup.
+        the row stays pending, without it. ``revision`` None (a row whose revision column
+        cannot be read): failed whatever revision it holds, since none can be compared.
+        ``nothing_in_flight``: no create of this row can have reached the API (it was
+        refused outright, or a lookup found none), so the intent marker goes and the next
+        attempt costs no lookup.
         """
-        values: dict[str, Any] = {
-            "sync_state": _if_unchanged(revision, "failed", "pending"),
-            "error_code": _if_unchanged(revision, error_code[:ERROR_CODE_LENGTH], None),
-            "error_message": _if_unchanged(revision, error_message[:ERROR_MESSAGE_LENGTH], None),
-            "next_attempt_at": None,
-        }
+        code, message = error_code[:ERROR_CODE_LENGTH], error_message[:ERROR_MESSAGE_LENGTH]
+        values: dict[str, Any] = (
+            {"sync_state": "failed", "error_code": code, "error_message": message}
+            if revision is None
+            else {
+                "sync_state": _if_unchanged(revision, "failed", "pending"),
+                "error_code": _if_unchanged(revision, code, None),
+                "error_message": _if_unchanged(revision, message, None),
+            }
+        )
+        values["next_attempt_at"] = None
         if nothing_in_flight:
             values.update(_NO_INTENT)
         logger.debug("row_failed id=%s code=%s", row_id, error_code)
@@ -274,12 +293,15 @@ class Store:
         owner: str,
         revision: int | None,
     ) -> WriteOutcome:
+        # The revision read back tells synced from superseded; a write that compares none
+        # reads the id, which decodes whatever else the row holds.
+        read_back = meetings.c.id if revision is None else meetings.c.revision
         with self.engine.begin() as conn:
             if conn.dialect.update_returning:
-                current = conn.execute(stmt.returning(meetings.c.revision), params).scalar()
+                current = conn.execute(stmt.returning(read_back), params).scalar()
             elif conn.execute(stmt, params).rowcount == 1:
                 # Same transaction, row still locked by the UPDATE: nobody changed it since.
-                current = conn.scalar(select(meetings.c.revision).where(meetings.c.id == row_id))
+                current = conn.scalar(select(read_back).where(meetings.c.id == row_id))
             else:
                 current = None
         if current is None:
@@ -356,7 +378,8 @@ def _refunded_attempts() -> ColumnElement[int]:
     return case((meetings.c.attempts > 0, meetings.c.attempts - 1), else_=0)
 
 
-def _due_order(row: MeetingRow) -> tuple[bool, datetime, int]:
-    # Never-tried rows (no next_attempt_at) first, then by due time, then by age.
-    at = row.next_attempt_at
+def _due_order(row: ClaimedRow) -> tuple[bool, datetime, int]:
+    # Never-tried rows (no next_attempt_at) first, then by due time, then by age. An
+    # unreadable row has no time to sort by; it goes first, failing it costs no request.
+    at = None if isinstance(row, UnreadableRow) else row.next_attempt_at
     return (at is not None, at or EPOCH, row.id)

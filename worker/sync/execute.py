@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
-from worker.domain.rows import MeetingRow, WriteOutcome
+from worker.domain.rows import ClaimedRow, MeetingRow, UnreadableRow, WriteOutcome
 from worker.exceptions import (
     ApiError,
     CircuitOpen,
@@ -39,6 +39,7 @@ from worker.sync.plan import (
     Settle,
     Update,
     plan,
+    reject_unreadable,
     sent_create,
 )
 from worker.sync.provider import MeetingRequest, Provider, Providers, Remote
@@ -94,7 +95,9 @@ class RowSync:
         self.rng = rng
         self.after_call = after_call
 
-    def sync(self, row: MeetingRow, now: datetime) -> str:
+    def sync(self, row: ClaimedRow, now: datetime) -> str:
+        if isinstance(row, UnreadableRow):
+            return self._reject(row, reject_unreadable(row))
         name = row.provider if row.provider is not None else self.default_provider
         provider = self.providers.get(name)
         action = plan(
@@ -105,9 +108,7 @@ class RowSync:
             max_attempts=self.settings.max_attempts,
         )
         if isinstance(action, Reject):
-            logger.info("row_rejected id=%s code=%s", row.id, action.code)
-            self._write_failed(row, action.code, action.message)
-            return "failed"
+            return self._reject(row, action)
         if isinstance(action, Settle):
             return self._synced(row, "settled", row.meeting_id, row.meeting_code, row.join_url)
         assert provider is not None, "only a row with a provider gets an action to perform"
@@ -127,6 +128,11 @@ class RowSync:
         except LeaseLost:
             logger.warning("lease_lost id=%s owner=%s", row.id, self.settings.owner)
             return "lease_lost"
+
+    def _reject(self, row: ClaimedRow, action: Reject) -> str:
+        logger.info("row_rejected id=%s code=%s", row.id, action.code)
+        self._write_failed(row, action.code, action.message)
+        return "failed"
 
     # -- write-backs -------------------------------------------------------------------
 
@@ -185,7 +191,7 @@ class RowSync:
         )
 
     def _write_failed(
-        self, row: MeetingRow, code: str, message: str, *, nothing_in_flight: bool = False
+        self, row: ClaimedRow, code: str, message: str, *, nothing_in_flight: bool = False
     ) -> None:
         self.durable(
             "write_back",

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from worker.domain.rows import CallLogEntry, MeetingRow
+from worker.domain.rows import CallLogEntry, ClaimedRow, MeetingRow
 from worker.exceptions import CircuitOpen, DatabaseUnavailable
 from worker.quota.gate import QuotaGate
 from worker.store.durable import DurableWrites
@@ -139,14 +139,15 @@ class SyncPass:
         logger.info("leases_taken_back count=%d", taken)
         self._unfinished = set()
 
-    def _run_batch(self, rows: list[MeetingRow], counts: Counter[str]) -> None:
+    def _run_batch(self, rows: list[ClaimedRow], counts: Counter[str]) -> None:
         try:
             for index, row in enumerate(rows):
                 if self.stop.is_set():
                     self._release(rows[index:], counts)
                     return
                 if self.call_log:
-                    self.call_log.working_on(row)
+                    # An unreadable row makes no call; it has no external_id to tag one with.
+                    self.call_log.working_on(row if isinstance(row, MeetingRow) else None)
                 try:
                     counts[self.rows.sync(row, self._now())] += 1
                 except CircuitOpen:
@@ -166,7 +167,7 @@ class SyncPass:
             # The log is for people; the rows' outcomes are already written or reconcilable.
             logger.warning("call_log_lost count=%d error=%s", len(entries), exc)
 
-    def _release(self, rows: list[MeetingRow], counts: Counter[str]) -> None:
+    def _release(self, rows: list[ClaimedRow], counts: Counter[str]) -> None:
         released = self.store.release([r.id for r in rows], owner=self.settings.owner)
         counts["released"] += released
 

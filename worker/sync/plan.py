@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from worker.domain.rows import MalformedTime, MeetingRow
+from worker.domain.rows import (
+    ColumnKind,
+    MalformedTime,
+    MeetingRow,
+    UnreadableColumn,
+    UnreadableRow,
+)
 from worker.exceptions import InvalidMeeting
 from worker.sync.lost_create import SentCreate
 from worker.sync.provider import MeetingRequest, Provider
@@ -127,6 +133,39 @@ def plan(
     if row.synced_revision == row.revision:
         return Settle("the meeting already has this revision")
     return Update(meeting_id, request)
+
+
+def reject_unreadable(row: UnreadableRow) -> Reject:
+    """A row the database driver cannot read in full: nothing about it can be trusted, not
+    even what it asks for (a cancellation included), so it fails until the calendar fixes
+    the columns named. The message holds no value of the row."""
+    return Reject(
+        "local.unreadable_value", " ".join(_unreadable(u, row.backend) for u in row.columns)
+    )
+
+
+# What a driver cannot read, by the kind of column and the backend; text fails the same way
+# everywhere (bytes that are not UTF-8: SQLite and MariaDB store them unchecked).
+_NOT_UTF8 = "bytes that are not valid UTF-8 text"
+_TIME_REASONS = {
+    "postgresql": "a time before year 1 or after year 9999, or an infinity",
+    "mysql": "not a valid date and time, such as a zero date",
+    "mariadb": "not a valid date and time, such as a zero date",
+    "sqlite": f"{_NOT_UTF8}, or text that is not a time",
+}
+_ADVICE: dict[ColumnKind, str] = {
+    "time": "write a time between years 1 and 9999 in UTC",
+    "number": "write a whole number",
+    "text": "write it again as UTF-8 text",
+}
+
+
+def _unreadable(column: UnreadableColumn, backend: str) -> str:
+    reason = _TIME_REASONS.get(backend, "") if column.kind == "time" else _NOT_UTF8
+    return (
+        f"{column.name} holds a value the database driver cannot read"
+        f"{f' ({reason})' if reason else ''}; {_ADVICE[column.kind]}."
+    )
 
 
 def check_sync_after(row: MeetingRow) -> None:

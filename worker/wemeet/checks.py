@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from worker.exceptions import InvalidMeeting
 from worker.wemeet.frozen import FrozenJson, freeze_json, utf8_problem
-from worker.wemeet.local_errors import LOCAL_ERRORS
+from worker.wemeet.local_errors import EVERY_LOCAL_ERROR
 
 MAX_SUBJECT_BYTES = 512
 MAX_INVITEES = 300
@@ -47,7 +47,7 @@ _RULE_RANGES: Mapping[str, tuple[int, int]] = {
 
 def invalid(code: str, detail: str, field_name: str | None) -> InvalidMeeting:
     """The exception for ``code``: what is wrong, then what to do about it."""
-    return InvalidMeeting(code, f"{detail} {LOCAL_ERRORS[code]}", field=field_name)
+    return InvalidMeeting(code, f"{detail} {EVERY_LOCAL_ERROR[code]}", field=field_name)
 
 
 def text(value: object, name: str, *, required: str | None = None) -> str:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from worker.sync.local_errors import CORE_ERRORS
+
 LOCAL_ERRORS: Mapping[str, str] = MappingProxyType(
     {
-        "local.userid_missing": "Set userid to the creator's Tencent Meeting userid.",
         "local.meeting_id_missing": "The row's meeting_id is empty; set it to NULL to create "
         "the meeting again, then edit the row (any calendar column) to retry it.",
         "local.bad_meeting_id": "meeting_id is written by the worker and holds a Tencent "
@@ -21,7 +22,6 @@ LOCAL_ERRORS: Mapping[str, str] = MappingProxyType(
         "local.bad_create_intent": "A create of this row may have reached Tencent Meeting: look "
         "for the meeting in the creator's list, set meeting_id to its id if it exists, clear "
         "create_intent_at and create_intent_sent, then edit the row (any calendar column).",
-        "local.bad_sync_after": "Store sync_after as a timestamp in UTC, or leave it empty.",
         "local.control_character": "Remove the control character (NUL, escape, line feed and "
         "the like) from the text; it usually comes from a broken import.",
         "local.subject_missing": "Give the meeting a subject.",
@@ -49,13 +49,10 @@ LOCAL_ERRORS: Mapping[str, str] = MappingProxyType(
         "0-5 and, optionally, until_type 0/1 with until_date (Unix seconds) or until_count.",
         "local.bad_json": "A JSON column (hosts, invitees, settings, recurring_rule) holds "
         "text that is not valid JSON; fix the JSON text.",
-        "local.unknown_provider": "Set provider to 'wemeet' (or leave it to its default).",
-        "local.bad_status": "Set status to 'scheduled' or 'cancelled'.",
-        "local.start_in_past": "Move start_time to the future; a meeting cannot be created "
-        "for a time that has passed.",
-        "local.too_many_attempts": "The worker gave up after its maximum number of attempts "
-        "(worker.max_attempts); the message holds the last error. Edit the row to try again.",
         "local.not_json": "A value cannot be sent as JSON (for example NaN or an object that "
         "is not JSON); correct the column.",
     }
 )
+
+EVERY_LOCAL_ERROR: Mapping[str, str] = MappingProxyType({**CORE_ERRORS, **LOCAL_ERRORS})
+"""This provider's codes and the core's: what a check of this package may raise."""
