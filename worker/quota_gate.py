@@ -32,11 +32,15 @@ class QuotaGate:
         app_id: str,
         *,
         stop: threading.Event,
+        wait: Callable[[float], bool] | None = None,
     ) -> None:
+        """``wait(seconds)`` waits for the quota and says whether a shutdown cut it short;
+        by default ``stop.wait``, and a test passes one that moves an injected clock on."""
         self.ledger = ledger
         self.quota = quota
         self.app_id = app_id
         self.stop = stop
+        self.wait = wait or stop.wait
 
     def attempt(
         self,
@@ -67,7 +71,7 @@ class QuotaGate:
             if result.seconds > self.quota.max_wait_seconds:
                 raise QuotaDeferred(result.until, result.error_code)
             logger.debug("quota_wait seconds=%.2f scope=%s", result.seconds, result.scope)
-            if self.stop.wait(result.seconds):
+            if self.wait(result.seconds):
                 # Shutting down: hand the row back rather than sending after the signal.
                 raise QuotaDeferred(result.until, result.error_code)
 
