@@ -4,8 +4,15 @@
 
 For each N it starts the sandbox with the limit, N `meeting-sync once` processes against one
 fresh database, and prints the utilisation of the provider's windows (calls per full window
-÷ limit), the number of 190310 answers, and the completion time next to the ideal
-(rows ÷ limit × window).
+÷ limit: the mean, and the worst window), the number of 190310 answers, and the completion
+time next to the ideal (rows ÷ limit × window).
+
+Utilisation is a figure of this benchmark, not of the test suite: it falls when the workers
+get less CPU than they want (a descheduled worker leaves part of a window unused), so it is
+quoted with the machine and its load. The suite holds what load cannot change: no 190310,
+never more than the limit in a window (tests/integration/test_quota_fleet.py), and every
+call a window allows granted to a worker that has work, in injected time
+(tests/integration/test_quota_gate.py).
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import time
 from collections import Counter
 
 from bench.infra import ROOT, database, insert_meetings, worker_command, worker_env
+from bench.report import machine
 from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
 from worker.quota.rates import parse_rate
@@ -57,6 +65,7 @@ def run_fleet(workers: int, rows: int, limit: str, db: str) -> dict[str, float]:
     return {
         "workers": workers,
         "utilisation": statistics.mean(full) / rate.calls if full else float("nan"),
+        "worst_window": min(full) / rate.calls if full else float("nan"),
         "max_per_window": max(full, default=0),
         "rejected_190310": sum(1 for e in log if e["error_code"] == 190310),
         "seconds": elapsed,
@@ -71,12 +80,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", default="30/5s")
     parser.add_argument("--db", choices=("postgresql", "sqlite"), default="postgresql")
     args = parser.parse_args(argv)
-    print(f"{args.rows} rows, limit {args.limit}, {args.db}")
-    print(f"{'workers':>8}{'util.':>8}{'max/win':>9}{'190310':>8}{'time s':>9}{'ideal s':>9}")
+    print(f"{args.rows} rows, limit {args.limit}, {args.db}; {machine()}")
+    print(
+        f"{'workers':>8}{'util.':>8}{'worst':>8}{'max/win':>9}{'190310':>8}"
+        f"{'time s':>9}{'ideal s':>9}"
+    )
     for n in args.workers:
         r = run_fleet(n, args.rows, args.limit, args.db)
         print(
-            f"{r['workers']:>8}{r['utilisation']:>8.1%}{r['max_per_window']:>9}"
+            f"{r['workers']:>8}{r['utilisation']:>8.1%}{r['worst_window']:>8.1%}"
+            f"{r['max_per_window']:>9}"
             f"{r['rejected_190310']:>8}{r['seconds']:>9.1f}{r['ideal_seconds']:>9.1f}"
         )
 

@@ -37,7 +37,7 @@ def make_row(**overrides: Any) -> MeetingRow:
     return MeetingRow.from_mapping(values)
 
 
-def wemeet_provider() -> WemeetProvider:
+def wemeet_provider(quotas: WemeetQuotas | None = None) -> WemeetProvider:
     """Tencent Meeting's provider, for the pure parts of the interface (no call is made)."""
     client = WemeetClient(AkSkAuth(Credentials("app", "sid", "key")), "https://api.meeting.qq.com")
-    return WemeetProvider(client, WemeetQuotas("app", (), ()))
+    return WemeetProvider(client, quotas or WemeetQuotas("app", (), ()))

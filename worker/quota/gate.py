@@ -40,10 +40,14 @@ class QuotaGate:
         *,
         max_wait_seconds: float,
         stop: threading.Event,
+        wait: Callable[[float], bool] | None = None,
     ) -> None:
+        """``wait(seconds)`` waits for the quota and says whether a shutdown cut it short;
+        by default ``stop.wait``, and a test passes one that moves an injected clock on."""
         self.ledger = ledger
         self.max_wait_seconds = max_wait_seconds
         self.stop = stop
+        self.wait = wait or stop.wait
 
     def attempt(
         self,
@@ -74,7 +78,7 @@ class QuotaGate:
             if result.seconds > self.max_wait_seconds:
                 raise QuotaDeferred(result.until, result.error_code)
             logger.debug("quota_wait seconds=%.2f scope=%s", result.seconds, result.scope)
-            if self.stop.wait(result.seconds):
+            if self.wait(result.seconds):
                 # Shutting down: hand the row back rather than sending after the signal.
                 raise QuotaDeferred(result.until, result.error_code)
 
