@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from bench.infra import client_credentials
 from sandbox.server import SandboxServer
 from worker.wemeet.client import WemeetClient
 from worker.wemeet.meeting import MeetingSpec, create_body, encode_body
@@ -62,7 +63,10 @@ def main(argv: list[str] | None = None) -> None:
 
     signatures: list[float] = []
     round_trips: list[float] = []
-    with SandboxServer() as sandbox, WemeetClient(sandbox.credentials, sandbox.base_url) as client:
+    with (
+        SandboxServer() as sandbox,
+        WemeetClient(client_credentials(sandbox.credentials), sandbox.base_url) as client,
+    ):
         created = client.create_meeting(SPEC)
 
         def one_round_trip() -> object:

@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sandbox.credentials import AppCredentials
 from sandbox.limits import check_latency, check_rates, check_shift, finite
 from worker.quota.rates import Rate, parse_rate
-from worker.wemeet.signing import Credentials
 
 # Documented demo credentials: anyone may use them against a local sandbox, nowhere else.
 DEMO_APP_ID = "200000001"
 DEMO_SECRET_ID = "demo-secret-id"
 DEMO_SECRET_KEY = "demo-secret-key"
-DEMO_CREDENTIALS = Credentials(
+DEMO_CREDENTIALS = AppCredentials(
     app_id=DEMO_APP_ID, secret_id=DEMO_SECRET_ID, secret_key=DEMO_SECRET_KEY, sdk_id=None
 )
 DEFAULT_SENSITIVE_WORDS = ("敏感词",)
@@ -71,9 +71,9 @@ class SandboxConfig:
             object.__setattr__(self, "users", tuple(self.users))
 
     @property
-    def credentials(self) -> Credentials:
+    def credentials(self) -> AppCredentials:
         """What a client needs to call this sandbox."""
-        return Credentials(
+        return AppCredentials(
             app_id=self.app_id,
             secret_id=self.secret_id,
             secret_key=self.secret_key,
