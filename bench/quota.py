@@ -19,6 +19,7 @@ from collections import Counter
 from bench.infra import ROOT, database, insert_meetings, worker_command, worker_env
 from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
+from sandbox.windows import parse_rate as sandbox_rate
 from worker.quota.rates import parse_rate
 from worker.store.engines import make_engine
 
@@ -26,7 +27,10 @@ from worker.store.engines import make_engine
 def run_fleet(workers: int, rows: int, limit: str, db: str) -> dict[str, float]:
     rate = parse_rate(limit)
     window = rate.period.approx_seconds
-    with database(db) as url, SandboxServer(SandboxConfig(quotas=(rate,))) as sandbox:
+    with (
+        database(db) as url,
+        SandboxServer(SandboxConfig(quotas=(sandbox_rate(limit),))) as sandbox,
+    ):
         engine = make_engine(url)
         insert_meetings(engine, rows)
         engine.dispose()

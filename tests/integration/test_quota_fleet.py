@@ -17,9 +17,9 @@ import requests
 from sqlalchemy import Engine
 
 from sandbox.server import SandboxServer
+from sandbox.windows import parse_rate
 from tests.fixtures.sandbox import client_credentials
 from tests.integration.syncenv import cli_env, insert, meeting_sync, rows, spawn_once, worker_config
-from worker.quota.rates import parse_rate
 from worker.wemeet.signing import aksk_headers
 
 PG_AND_MARIADB = pytest.mark.parametrize("db_url", ["postgresql", "mariadb"], indirect=True)

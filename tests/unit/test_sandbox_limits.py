@@ -12,8 +12,8 @@ from werkzeug.test import Client
 
 from sandbox.app import SandboxApp
 from sandbox.config import SandboxConfig
+from sandbox.windows import parse_rate
 from tests.fixtures.sandbox import client_credentials
-from worker.quota.rates import parse_rate
 from worker.wemeet.signing import aksk_headers
 
 NOW = 1_790_000_000.0
