@@ -175,6 +175,23 @@ class SandboxProcess:
         self.stop()
 
 
+class AppKeys(Protocol):
+    """What a worker is configured with: the worker's Credentials and the sandbox's own
+    AppCredentials both fit (the sandbox shares no types with the worker)."""
+
+    @property
+    def app_id(self) -> str: ...
+
+    @property
+    def secret_id(self) -> str: ...
+
+    @property
+    def secret_key(self) -> str: ...
+
+    @property
+    def sdk_id(self) -> str | None: ...
+
+
 class Api(Protocol):
     """Where a worker sends its calls: a sandbox process, or one served in this process."""
 
@@ -182,7 +199,12 @@ class Api(Protocol):
     def base_url(self) -> str: ...
 
     @property
-    def credentials(self) -> Credentials: ...
+    def credentials(self) -> AppKeys: ...
+
+
+def client_credentials(app: AppKeys) -> Credentials:
+    """The worker's credentials for an app, e.g. for the one an in-process sandbox knows."""
+    return Credentials(app.app_id, app.secret_id, app.secret_key, app.sdk_id)
 
 
 def worker_env(url: str, sandbox: Api, **settings: str) -> dict[str, str]:

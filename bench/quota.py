@@ -27,6 +27,7 @@ from bench.infra import ROOT, database, insert_meetings, worker_command, worker_
 from bench.report import machine
 from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
+from sandbox.windows import parse_rate as sandbox_rate
 from worker.quota.rates import parse_rate
 from worker.store.engines import make_engine
 
@@ -34,7 +35,10 @@ from worker.store.engines import make_engine
 def run_fleet(workers: int, rows: int, limit: str, db: str) -> dict[str, float]:
     rate = parse_rate(limit)
     window = rate.period.approx_seconds
-    with database(db) as url, SandboxServer(SandboxConfig(quotas=(rate,))) as sandbox:
+    with (
+        database(db) as url,
+        SandboxServer(SandboxConfig(quotas=(sandbox_rate(limit),))) as sandbox,
+    ):
         engine = make_engine(url)
         insert_meetings(engine, rows)
         engine.dispose()

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from bench.infra import client_credentials
 from sandbox.server import SandboxServer
 from worker.wemeet.auth import AkSkAuth
 from worker.wemeet.client import WemeetClient
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     round_trips: list[float] = []
     with (
         SandboxServer() as sandbox,
-        WemeetClient(AkSkAuth(sandbox.credentials), sandbox.base_url) as client,
+        WemeetClient(AkSkAuth(client_credentials(sandbox.credentials)), sandbox.base_url) as client,
     ):
         created = client.create_meeting(SPEC)
 

@@ -16,7 +16,7 @@ from sandbox.errors import (
     UNKNOWN_CREDENTIAL,
     reject,
 )
-from worker.wemeet.signing import sign, signature_matches
+from sandbox.signature import signature_valid
 
 # Header names are case-sensitive on the real server: these exact spellings are required.
 REQUIRED_HEADERS = ("X-TC-Key", "X-TC-Timestamp", "X-TC-Nonce", "X-TC-Signature", "AppId")
@@ -78,19 +78,18 @@ def authenticate(
         raise reject(MISSING_HEADER, "X-TC-Nonce must be a positive decimal integer")
     if abs(now - int(timestamp)) > TIMESTAMP_TOLERANCE_SECONDS:
         raise reject(STALE_TIMESTAMP, "X-TC-Timestamp differs from server time by over 5 min")
-    expected = sign(
+    # The string to sign holds the headers as sent: "042" must be signed as "042".
+    if not signature_valid(
+        headers["X-TC-Signature"],
+        config.secret_key,
         request.method,
         request.uri,
         request.body,
-        secret_id=config.secret_id,
-        secret_key=config.secret_key,
-        nonce=int(nonce),
-        timestamp=int(timestamp),
-    )
-    if not signature_matches(expected, headers["X-TC-Signature"]):
+        headers,
+    ):
         raise reject(BAD_SIGNATURE, "Signature failed!")
-    # sign() writes the numbers in canonical decimal, so "042" verifies only as 42; the
-    # replay key uses the same canonical text, so "042" cannot dodge a replay of "42".
+    # Replays are keyed on the numbers, not their spelling, so that a signed "042" cannot
+    # dodge a replay of "42".
     canonical = (headers["X-TC-Key"], str(int(timestamp)), str(int(nonce)))
     if not replays.check_and_remember(canonical, now):
         raise reject(REPLAY, "request replayed: timestamp and nonce already used")

@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sandbox.credentials import AppCredentials
 from sandbox.limits import check_latency, check_rates, check_shift, finite
-from worker.quota.rates import Rate, parse_rate
-from worker.wemeet.signing import Credentials
+from sandbox.windows import Rate, parse_rate
 
 # Documented demo credentials: anyone may use them against a local sandbox, nowhere else.
 DEMO_APP_ID = "200000001"
 DEMO_SECRET_ID = "demo-secret-id"
 DEMO_SECRET_KEY = "demo-secret-key"
-DEMO_CREDENTIALS = Credentials(
+DEMO_CREDENTIALS = AppCredentials(
     app_id=DEMO_APP_ID, secret_id=DEMO_SECRET_ID, secret_key=DEMO_SECRET_KEY, sdk_id=None
 )
 DEFAULT_SENSITIVE_WORDS = ("敏感词",)
@@ -24,7 +24,6 @@ DEFAULT_PORT = 8765
 # The real service's windows for timestamps and replays (spec §1).
 TIMESTAMP_TOLERANCE_SECONDS = 300
 REPLAY_WINDOW_SECONDS = 300
-DAY_SECONDS = 86400
 MINUTE_WINDOW_CODE = 190310
 DAY_WINDOW_CODE = 190311
 
@@ -66,14 +65,17 @@ class SandboxConfig:
         zone(self.quota_tz)
         # Tuples keep the value hashable and immutable even when lists were passed.
         object.__setattr__(self, "quotas", tuple(self.quotas))
+        if not all(isinstance(rate, Rate) for rate in self.quotas):
+            # Another package's rate type would fail on the first request, not here.
+            raise TypeError("quotas must be sandbox.windows.Rate values (see parse_quotas)")
         object.__setattr__(self, "sensitive_words", tuple(self.sensitive_words))
         if self.users is not None:
             object.__setattr__(self, "users", tuple(self.users))
 
     @property
-    def credentials(self) -> Credentials:
+    def credentials(self) -> AppCredentials:
         """What a client needs to call this sandbox."""
-        return Credentials(
+        return AppCredentials(
             app_id=self.app_id,
             secret_id=self.secret_id,
             secret_key=self.secret_key,
@@ -94,7 +96,7 @@ def quota_code(rate: Rate) -> int:
     shorter than a day, 190311 for a day or longer, unless the rate names its own code."""
     if rate.code is not None:
         return rate.code
-    return DAY_WINDOW_CODE if rate.period.approx_seconds >= DAY_SECONDS else MINUTE_WINDOW_CODE
+    return DAY_WINDOW_CODE if rate.at_least_a_day else MINUTE_WINDOW_CODE
 
 
 def parse_quotas(texts: list[str] | tuple[str, ...]) -> tuple[Rate, ...]:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sandbox.config import quota_code
 from sandbox.errors import Rejection, reject
-from worker.quota.rates import Rate, window_bounds
+from sandbox.windows import Rate, window
 
 MESSAGES = {
     190310: "the number of API calls per minute exceeds the limit",
@@ -44,7 +44,7 @@ class QuotaCounters:
         """Each quota's current window and the calls counted in it."""
         out: list[dict[str, object]] = []
         for index, rate in enumerate(self.rates):
-            start, end = window_bounds(rate, now, self.tz)
+            start, end = window(rate, now, self.tz)
             out.append(
                 {
                     "rate": str(rate),
@@ -61,10 +61,10 @@ class QuotaCounters:
         cached = self._current.get(index)
         if cached is not None and cached[0] <= now < cached[1]:
             return cached[0]
-        bounds = window_bounds(rate, now, self.tz)
+        bounds = window(rate, now, self.tz)
         self._current[index] = bounds
         return bounds[0]
 
     def _forget_old(self, now: float) -> None:
-        current = {(i, window_bounds(r, now, self.tz)[0]) for i, r in enumerate(self.rates)}
+        current = {(i, window(r, now, self.tz)[0]) for i, r in enumerate(self.rates)}
         self.used = {k: v for k, v in self.used.items() if k in current}

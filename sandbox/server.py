@@ -11,9 +11,9 @@ from typing import Any, TypeVar, cast
 
 from sandbox.app import SandboxApp
 from sandbox.config import SandboxConfig
+from sandbox.credentials import AppCredentials
 from sandbox.handler import SandboxHTTPServer
 from sandbox.inspection import meetings_view
-from worker.wemeet.signing import Credentials
 
 _T = TypeVar("_T")
 
@@ -49,7 +49,9 @@ class SandboxServer:
         return int(self._server.server_address[1])
 
     @property
-    def credentials(self) -> Credentials:
+    def credentials(self) -> AppCredentials:
+        """The app this sandbox recognises. A client of the worker converts it at its own
+        boundary (the sandbox shares no types with the worker)."""
         return self.config.credentials
 
     @property

@@ -21,6 +21,7 @@ from worker.composition import build_pass
 from worker.config import for_api
 from worker.store.engines import make_engine, upgrade
 from worker.store.meetings import Store
+from worker.wemeet.signing import Credentials
 
 COLUMNS = ("external_id", "subject", "status", "sync_state", "meeting_code", "error")
 
@@ -33,7 +34,10 @@ def run_demo(out: TextIO) -> int:
         url = f"sqlite:///{Path(tmp) / 'calendar.db'}"
         upgrade(url)
         engine = make_engine(url)
-        config = for_api(url, sandbox.base_url, sandbox.credentials)
+        # The sandbox has its own credentials type (it shares no code with the worker).
+        app = sandbox.credentials
+        credentials = Credentials(app.app_id, app.secret_id, app.secret_key, app.sdk_id)
+        config = for_api(url, sandbox.base_url, credentials)
         store = Store(engine)
         sync = build_pass(config, store=store)
         now = datetime.now(UTC).replace(microsecond=0)

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, select, text
 
 from models import meetings_table
 from sandbox.server import SandboxServer
+from tests.fixtures.sandbox import client_credentials
 from worker.composition import build_pass
 from worker.config import Config, WorkerConfig, for_api
 from worker.domain.rows import MeetingRow
@@ -31,7 +32,10 @@ SOON = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
 def worker_config(url: str, sandbox: SandboxServer, **worker: Any) -> Config:
     fast_retries = WorkerConfig(retry_base_seconds=0.01, retry_max_seconds=0.02)
     return for_api(
-        url, sandbox.base_url, sandbox.credentials, worker=replace(fast_retries, **worker)
+        url,
+        sandbox.base_url,
+        client_credentials(sandbox.credentials),
+        worker=replace(fast_retries, **worker),
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from sandbox.server import SandboxServer
+from tests.fixtures.sandbox import client_credentials
 from worker.domain.kinds import ErrorKind
 from worker.exceptions import ApiError, ConfigError, InvalidMeeting, TransportError
 from worker.wemeet.auth import AkSkAuth
@@ -33,7 +34,7 @@ def server(sandbox_factory: Callable[..., SandboxServer]) -> SandboxServer:
 
 def client_for(server: SandboxServer, **changes: Any) -> WemeetClient:
     options = {k: changes.pop(k) for k in ("read_timeout", "connect_timeout") if k in changes}
-    creds = dataclasses.replace(server.credentials, **changes)
+    creds = dataclasses.replace(client_credentials(server.credentials), **changes)
     return WemeetClient(AkSkAuth(creds), server.base_url, **options)
 
 
@@ -188,7 +189,7 @@ def test_a_read_timeout_may_have_reached(server: SandboxServer) -> None:
 def test_a_reused_nonce_and_timestamp_would_be_a_replay(server: SandboxServer) -> None:
     # What the official SDK's reused authenticator does; the client's defaults never do.
     now = time.time()
-    auth = AkSkAuth(server.credentials, clock=lambda: now, nonce=lambda: 42)
+    auth = AkSkAuth(client_credentials(server.credentials), clock=lambda: now, nonce=lambda: 42)
     frozen = WemeetClient(auth, server.base_url, clock=lambda: now)
     frozen.list_user_meetings("alice")
     exc = api_error(lambda: frozen.list_user_meetings("alice"))

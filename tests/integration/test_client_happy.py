@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from sandbox.server import SandboxServer
+from tests.fixtures.sandbox import client_credentials
 from worker.domain.calls import CallRecord
 from worker.domain.kinds import ErrorKind
 from worker.exceptions import ApiError
@@ -43,7 +44,9 @@ def server(sandbox_factory: Callable[..., SandboxServer]) -> SandboxServer:
 
 @pytest.fixture
 def client(server: SandboxServer) -> WemeetClient:
-    return WemeetClient(AkSkAuth(server.credentials), server.base_url, read_timeout=5.0)
+    return WemeetClient(
+        AkSkAuth(client_credentials(server.credentials)), server.base_url, read_timeout=5.0
+    )
 
 
 def test_create_with_chinese_and_emoji_subject_then_get(
@@ -89,7 +92,9 @@ def test_list_pages_past_twenty_and_returns_each_meeting_once(
     made = {client.create_meeting(spec("bob", subject=f"m{i}", at=i)).meeting_id for i in range(25)}
     client.create_meeting(spec("alice", subject="not bob's"))
     records: list[CallRecord] = []
-    lister = WemeetClient(AkSkAuth(server.credentials), server.base_url, on_call=records.append)
+    lister = WemeetClient(
+        AkSkAuth(client_credentials(server.credentials)), server.base_url, on_call=records.append
+    )
     listed = lister.list_user_meetings("bob")
     assert [m.meeting_id for m in listed if m.meeting_id in made] == [m.meeting_id for m in listed]
     assert {m.meeting_id for m in listed} == made
@@ -115,7 +120,9 @@ def test_list_until_a_start_time_stops_at_the_first_page_past_it(
     at = {h: {client.create_meeting(spec("bob", f"{h}-{i}", at=h)).meeting_id for i in range(25)}
           for h in (1, 2, 3)}  # fmt: skip
     records: list[CallRecord] = []
-    lister = WemeetClient(AkSkAuth(server.credentials), server.base_url, on_call=records.append)
+    lister = WemeetClient(
+        AkSkAuth(client_credentials(server.credentials)), server.base_url, on_call=records.append
+    )
     moment = int(future(1).timestamp())
     listed = {m.meeting_id for m in lister.list_user_meetings("bob", pos=moment, until=moment)}
     assert at[1] <= listed

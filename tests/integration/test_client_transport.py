@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sandbox.server import SandboxServer
+from tests.fixtures.sandbox import client_credentials
 from worker.domain.calls import CallRecord
 from worker.exceptions import TransportError
 from worker.wemeet.auth import AkSkAuth
@@ -57,7 +58,7 @@ def test_the_environments_proxy_is_used(
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{refusing_port}")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    client = WemeetClient(AkSkAuth(sandbox.credentials), sandbox.base_url)
+    client = WemeetClient(AkSkAuth(client_credentials(sandbox.credentials)), sandbox.base_url)
     with pytest.raises(TransportError):
         client.create_meeting(_spec())
     assert sandbox.meetings() == []
@@ -68,6 +69,6 @@ def test_no_proxy_sends_the_api_direct(
 ) -> None:
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{refusing_port}")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    client = WemeetClient(AkSkAuth(sandbox.credentials), sandbox.base_url)
+    client = WemeetClient(AkSkAuth(client_credentials(sandbox.credentials)), sandbox.base_url)
     made = client.create_meeting(_spec())
     assert [m["meeting_id"] for m in sandbox.meetings()] == [made.meeting_id]

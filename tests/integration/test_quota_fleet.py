@@ -23,6 +23,8 @@ import requests
 from sqlalchemy import Engine
 
 from sandbox.server import SandboxServer
+from sandbox.windows import parse_rate
+from tests.fixtures.sandbox import client_credentials
 from tests.integration.syncenv import (
     cli_env,
     count_synced,
@@ -34,7 +36,6 @@ from tests.integration.syncenv import (
     wait_for,
     worker_config,
 )
-from worker.quota.rates import parse_rate
 from worker.store.meetings import Store
 from worker.wemeet.signing import aksk_headers
 
@@ -64,7 +65,12 @@ def outside_burst(server: SandboxServer, calls: int) -> list[int]:
     for nonce in range(1, calls + 1):
         uri = "/v1/meetings?userid=outsider&instanceid=1"
         headers = aksk_headers(
-            server.credentials, "GET", uri, b"", nonce=nonce, timestamp=int(time.time())
+            client_credentials(server.credentials),
+            "GET",
+            uri,
+            b"",
+            nonce=nonce,
+            timestamp=int(time.time()),
         )
         answer = requests.get(server.base_url + uri, headers=headers, timeout=5)
         codes.append(200 if answer.ok else answer.json()["error_info"]["error_code"])

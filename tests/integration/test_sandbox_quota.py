@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import requests
 
 from sandbox.server import SandboxServer
+from sandbox.windows import parse_rate
 from tests.fixtures.sandbox import SignedSender, error_of, meeting_body
-from worker.quota.rates import parse_rate
 
 LIST = "/v1/meetings?userid=alice&instanceid=1"
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, func, select, text
 
 from models import quota_events_table
 from sandbox.server import SandboxServer
+from tests.fixtures.sandbox import client_credentials
 from tests.integration.syncenv import (
     SOON,
     insert,
@@ -202,7 +203,7 @@ def test_a_reconciliation_asks_again_for_the_page_that_failed_not_the_whole_list
 ) -> None:
     # 25 meetings of bob's start at the same moment: the lost create is on the second page.
     start = SOON + timedelta(hours=3)
-    maker = WemeetClient(AkSkAuth(sandbox.credentials), sandbox.base_url)
+    maker = WemeetClient(AkSkAuth(client_credentials(sandbox.credentials)), sandbox.base_url)
     made = {
         f"Standup {i}": maker.create_meeting(
             MeetingSpec("bob", f"Standup {i}", start, start + timedelta(hours=1))

@@ -11,6 +11,7 @@ from werkzeug.test import Client
 
 from sandbox.app import SandboxApp
 from sandbox.config import SandboxConfig
+from tests.fixtures.sandbox import client_credentials
 from worker.wemeet.signing import aksk_headers
 
 NOW = 1_790_000_000.0
@@ -34,7 +35,12 @@ def client() -> tuple[SandboxApp, Client]:
 
 def headers(nonce: int, uri: str = "/v1/meetings", body: bytes = BODY) -> dict[str, str]:
     return aksk_headers(
-        SandboxConfig().credentials, "POST", uri, body, nonce=nonce, timestamp=int(NOW)
+        client_credentials(SandboxConfig().credentials),
+        "POST",
+        uri,
+        body,
+        nonce=nonce,
+        timestamp=int(NOW),
     )
 
 
@@ -60,7 +66,14 @@ def test_header_case_is_only_checked_by_the_sandboxs_own_server() -> None:
 def test_the_signature_still_covers_the_query_as_sent() -> None:
     _, http = client()
     uri = "/v1/meetings?userid=alice&instanceid=1"
-    signed = aksk_headers(SandboxConfig().credentials, "GET", uri, b"", nonce=3, timestamp=int(NOW))
+    signed = aksk_headers(
+        client_credentials(SandboxConfig().credentials),
+        "GET",
+        uri,
+        b"",
+        nonce=3,
+        timestamp=int(NOW),
+    )
     assert http.get(uri, headers=signed).status_code == 200
     reordered = http.get("/v1/meetings?instanceid=1&userid=alice", headers=signed)
     assert reordered.get_json()["error_info"]["error_code"] == 200003

@@ -9,6 +9,8 @@ import pytest
 from sandbox.auth import REQUIRED_HEADERS, ReplayMemory, SignedRequest, authenticate
 from sandbox.config import SandboxConfig
 from sandbox.errors import Rejection
+from sandbox.signature import expected_signature, string_to_sign
+from tests.fixtures.sandbox import client_credentials
 from worker.wemeet.signing import aksk_headers
 
 NOW = 1_700_000_000
@@ -33,10 +35,21 @@ def request(
     uri: str = "/v1/meetings",
     body: bytes = BODY,
 ) -> SignedRequest:
-    headers = aksk_headers(config.credentials, "POST", uri, body, nonce=nonce, timestamp=timestamp)
+    headers = aksk_headers(
+        client_credentials(config.credentials), "POST", uri, body, nonce=nonce, timestamp=timestamp
+    )
     if change is not None:
         change(headers)
     return SignedRequest("POST", uri, body, headers)
+
+
+def resigned(req: SignedRequest, config: SandboxConfig = CONFIG) -> SignedRequest:
+    """``req`` signed over its headers exactly as they now stand (e.g. a nonce spelt "012345",
+    which no integer-typed signer can produce)."""
+    headers = dict(req.headers)
+    message = string_to_sign(req.method, req.uri, req.body, headers)
+    headers["X-TC-Signature"] = expected_signature(config.secret_key, message)
+    return SignedRequest(req.method, req.uri, req.body, headers)
 
 
 def code_of(
@@ -146,7 +159,18 @@ def test_the_same_timestamp_and_nonce_within_five_minutes_is_a_replay() -> None:
     assert code_of(request(), NOW + 10, replays) == 190301
     assert code_of(request(nonce=12346), NOW + 10, replays) == 0
     # Canonical numbers: a leading zero does not make a new nonce.
-    assert code_of(request(lambda h: h.update({"X-TC-Nonce": "012345"})), NOW, replays) == 190301
+    leading_zero = resigned(request(lambda h: h.update({"X-TC-Nonce": "012345"})))
+    assert code_of(leading_zero, NOW, replays) == 190301
+
+
+@pytest.mark.parametrize(
+    ("name", "spelt"), [("X-TC-Nonce", "012345"), ("X-TC-Timestamp", f"0{NOW}")]
+)
+def test_the_signature_covers_the_numbers_as_they_were_written(name: str, spelt: str) -> None:
+    # Signed as 12345 but sent as "012345": the string to sign holds what was sent.
+    respelt = request(lambda h: h.update({name: spelt}))
+    assert code_of(respelt) == 200003
+    assert code_of(resigned(respelt)) == 0
 
 
 def test_a_replay_is_forgotten_after_five_minutes() -> None:

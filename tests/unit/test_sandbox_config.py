@@ -10,7 +10,7 @@ import pytest
 from sandbox.cli import add_arguments, config_from_args
 from sandbox.config import DEMO_CREDENTIALS, SandboxConfig
 from sandbox.request_log import RequestLog
-from worker.quota.rates import parse_rate
+from sandbox.windows import parse_rate
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -52,6 +52,13 @@ def test_defaults_are_the_documented_demo_setup() -> None:
 def test_invalid_settings_are_refused(changes: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         SandboxConfig(**changes)
+
+
+def test_quotas_must_be_the_sandboxs_own_rates() -> None:
+    with pytest.raises(TypeError):
+        SandboxConfig(quotas=("300/60s",))  # type: ignore[arg-type]
+    listed = SandboxConfig(quotas=[parse_rate("300/60s")])  # type: ignore[arg-type]
+    assert listed.quotas == (parse_rate("300/60s"),)  # kept as a tuple, so still hashable
 
 
 def test_flags_default_to_the_interface_documented_values() -> None:

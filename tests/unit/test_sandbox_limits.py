@@ -12,7 +12,8 @@ from werkzeug.test import Client
 
 from sandbox.app import SandboxApp
 from sandbox.config import SandboxConfig
-from worker.quota.rates import parse_rate
+from sandbox.windows import parse_rate
+from tests.fixtures.sandbox import client_credentials
 from worker.wemeet.signing import aksk_headers
 
 NOW = 1_790_000_000.0
@@ -111,7 +112,12 @@ def test_a_sandbox_at_the_edges_of_its_clock_still_answers_every_request(directi
     assert post(http, "clock", f'{{"advance_seconds": {shift}}}').status_code == 200
     uri = "/v1/meetings?userid=alice&instanceid=1"
     signed = aksk_headers(
-        app.config.credentials, "GET", uri, b"", nonce=1, timestamp=int(app.now())
+        client_credentials(app.config.credentials),
+        "GET",
+        uri,
+        b"",
+        nonce=1,
+        timestamp=int(app.now()),
     )
     answer = http.get(uri, headers=signed)
     assert answer.status_code in (200, 400, 500)  # an answer of the API, not a crash
@@ -129,7 +135,12 @@ def test_a_meeting_body_with_a_non_finite_number_is_a_json_parse_error(number: s
         f'"settings": {{"mute_enable_join": {number}}}}}'
     ).encode()
     signed = aksk_headers(
-        app.config.credentials, "POST", "/v1/meetings", body, nonce=2, timestamp=int(NOW)
+        client_credentials(app.config.credentials),
+        "POST",
+        "/v1/meetings",
+        body,
+        nonce=2,
+        timestamp=int(NOW),
     )
     answer = http.post("/v1/meetings", data=body, headers=signed)
     assert answer.status_code == 400

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sandbox.config import quota_code
 from sandbox.quota import QuotaCounters
-from worker.quota.rates import parse_rate
+from sandbox.windows import parse_rate
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -4,6 +4,7 @@ import random
 
 import pytest
 
+from tests.fixtures.vectors import TV1_WRONG, VECTORS, Vector
 from worker.wemeet.signing import Credentials, aksk_headers, new_nonce, sign, string_to_sign
 
 TV1 = "OGM4YTExZjc5MzVlNTg4ZDA0NDVhYjA0ZGNhYzYzOTZjMTM2YjU3ZmJiYzVhODBjYjY1NGYxZmMyMTVlMWRhYQ=="
@@ -112,3 +113,24 @@ def test_nonce_is_positive_without_leading_zero() -> None:
     for _ in range(1000):
         n = new_nonce(rng)
         assert n > 0 and not str(n).startswith("0")
+
+
+@pytest.mark.parametrize("vector", [pytest.param(v, id=v.name) for v in VECTORS])
+def test_every_published_vector_is_reproduced_in_the_headers_sent(vector: Vector) -> None:
+    creds = Credentials(app_id="1", secret_id=vector.secret_id, secret_key=vector.secret_key)
+    sent = aksk_headers(
+        creds,
+        vector.method,
+        vector.uri,
+        vector.body,
+        nonce=int(vector.nonce),
+        timestamp=int(vector.timestamp),
+    )
+    # The signed headers go out exactly as the vector spells them, with its signature.
+    assert {name: sent[name] for name in ("X-TC-Key", "X-TC-Nonce", "X-TC-Timestamp")} == {
+        "X-TC-Key": vector.secret_id,
+        "X-TC-Nonce": vector.nonce,
+        "X-TC-Timestamp": vector.timestamp,
+    }
+    assert sent["X-TC-Signature"] == vector.signature
+    assert sent["X-TC-Signature"] not in TV1_WRONG

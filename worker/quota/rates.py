@@ -2,8 +2,9 @@
 
 The provider counts natural windows on the wall clock of its time zone (Asia/Shanghai by
 default): minutes and hours as the clock shows them, days from local midnight, calendar
-months from the first at midnight. The sandbox enforces these windows and the worker's
-quota ledger predicts them with the same function, so the two cannot disagree.
+months from the first at midnight. The worker's quota ledger predicts the windows the
+sandbox enforces; the sandbox computes them with code of its own (sandbox/windows.py), so a
+mistake here cannot hide behind the same mistake there, and a test checks that they agree.
 """
 
 from __future__ import annotations
