@@ -73,11 +73,6 @@ class MeetingRow:
         """From a result row's mapping (``row._mapping``) or any dict keyed by column name."""
         return cls(**{name: mapping[name] for name in _FIELDS})
 
-    @classmethod
-    def from_orm(cls, meeting: Any) -> MeetingRow:
-        """From a ``models.Meeting`` instance (inside the store only)."""
-        return cls(**{name: getattr(meeting, name) for name in _FIELDS})
-
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(MeetingRow))
 
@@ -121,10 +116,6 @@ class WriteOutcome(enum.Enum):
     """Written, but the calendar edited the row meanwhile: it stays pending for the edit."""
     LEASE_LOST = "lease_lost"
     """Nothing written: the lease belongs to another worker now (or the row is gone)."""
-
-    @property
-    def written(self) -> bool:
-        return self is not WriteOutcome.LEASE_LOST
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ import hmac
 import random
 from dataclasses import dataclass, field
 
-SIGNED_HEADER_NAMES = ("X-TC-Key", "X-TC-Nonce", "X-TC-Timestamp")
 CONTENT_TYPE = "application/json"
 
 
@@ -51,11 +50,6 @@ def sign(
     )
     digest_hex = hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()
     return base64.b64encode(digest_hex.encode("ascii")).decode("ascii")
-
-
-def signature_matches(expected: str, given: str) -> bool:
-    """Constant-time comparison of two signatures."""
-    return hmac.compare_digest(expected.encode(), given.encode())
 
 
 def aksk_headers(
