@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from worker.config import Config, load_config
 from worker.exceptions import ConfigError, DatabaseUnavailable, MeetingSyncError
-from worker.sync.execute import AfterCall
+from worker.sync.job import AfterCall
 
 logger = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from worker.store.engines import make_engine
 from worker.store.meetings import Store
 from worker.sync.api_calls import CallLog
 from worker.sync.decide import RetryPolicy
-from worker.sync.execute import AfterCall
+from worker.sync.job import AfterCall
 from worker.sync.loop import PassReport, PassSettings, SyncPass
 from worker.sync.provider import Provider
 from worker.sync.retry import InCallRetry

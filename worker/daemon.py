@@ -28,7 +28,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from worker.composition import build_pass
 from worker.config import Config
 from worker.exceptions import DatabaseUnavailable
-from worker.sync.execute import AfterCall
+from worker.sync.job import AfterCall
 from worker.sync.loop import SyncPass
 
 logger = logging.getLogger(__name__)

@@ -24,7 +24,8 @@ from worker.store.durable import DurableWrites
 from worker.store.meetings import Store
 from worker.sync.api_calls import CallLog
 from worker.sync.decide import RetryPolicy
-from worker.sync.execute import AfterCall, RowSettings, RowSync
+from worker.sync.execute import RowSettings, RowSync
+from worker.sync.job import AfterCall
 from worker.sync.provider import Providers
 from worker.sync.retry import InCallRetry
 
