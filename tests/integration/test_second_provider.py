@@ -111,7 +111,7 @@ class RoomProvider:
         self.server.retitle(meeting_id, request.title, _seconds(request.start))
         return Remote(meeting_id)
 
-    def cancel(self, meeting_id: str, owner: str) -> None:
+    def cancel(self, meeting_id: str, owner: str, row: MeetingRow) -> None:
         self.server.release(meeting_id)
 
     def sent_content(self, request: RoomRequest) -> Mapping[str, Any]:
@@ -142,7 +142,7 @@ class RoomProvider:
     def scopes(self, operation: str, owner: str | None) -> tuple[Scope, ...]:
         return (Scope(f"rooms:{owner}", ()),)
 
-    def pause_for(self, error: ApiError, owner: str | None) -> PauseTarget | None:
+    def pause_for(self, error: ApiError, operation: str, owner: str | None) -> PauseTarget | None:
         return None
 
 

@@ -30,7 +30,9 @@ class QuotaTarget(Protocol):
 
     def classify(self, error: ApiError, operation: str) -> ErrorKind: ...
 
-    def pause_for(self, error: ApiError, owner: str | None) -> PauseTarget | None: ...
+    def pause_for(
+        self, error: ApiError, operation: str, owner: str | None
+    ) -> PauseTarget | None: ...
 
 
 class QuotaGate:
@@ -88,7 +90,7 @@ class QuotaGate:
         kind = target.classify(exc, operation)
         if kind not in (ErrorKind.RATE_WINDOW, ErrorKind.QUOTA_EXHAUSTED):
             return
-        pause = target.pause_for(exc, owner)
+        pause = target.pause_for(exc, operation, owner)
         if pause is None:
             return
         key = pause.key

@@ -60,7 +60,9 @@ class RowJob:
         row, provider = self.row, self.provider
         if isinstance(action, Cancel):
             self.call(
-                "cancel", action.owner, lambda: provider.cancel(action.meeting_id, action.owner)
+                "cancel",
+                action.owner,
+                lambda: provider.cancel(action.meeting_id, action.owner, row),
             )
             self.after("cancel")
             return self.tools.writes.synced(
@@ -106,7 +108,7 @@ class RowJob:
         if row.status == "cancelled":
             # The lost create did happen, and the calendar has cancelled it since.
             gone, owner, provider = adopted.meeting_id, action.sent.owner, self.provider
-            self.call("cancel", owner, lambda: provider.cancel(gone, owner))
+            self.call("cancel", owner, lambda: provider.cancel(gone, owner, row))
             self.after("cancel")
             return tools.writes.synced(
                 row, "cancelled", gone, adopted.meeting_code, adopted.join_url

@@ -69,7 +69,10 @@ class Provider(Protocol[RequestT]):
 
     def update(self, meeting_id: str, request: RequestT) -> Remote: ...
 
-    def cancel(self, meeting_id: str, owner: str) -> None: ...
+    def cancel(self, meeting_id: str, owner: str, row: MeetingRow) -> None:
+        """Cancel the meeting; ``row`` is the cancelled row as read, for what the provider
+        needs to know of it (a recurring series, say), read leniently: it need not validate."""
+        ...
 
     def sent_content(self, request: RequestT) -> Mapping[str, Any]:
         """What of a create must be kept (as JSON) to find its meeting if the answer is lost."""
@@ -101,7 +104,7 @@ class Provider(Protocol[RequestT]):
         """Every quota one call spends (all reserved together, or none)."""
         ...
 
-    def pause_for(self, error: ApiError, owner: str | None) -> PauseTarget | None:
+    def pause_for(self, error: ApiError, operation: str, owner: str | None) -> PauseTarget | None:
         """The quota a rate-window or quota-exhausted error pauses, if any."""
         ...
 

@@ -44,7 +44,7 @@ class WemeetProvider:
     def update(self, meeting_id: str, request: MeetingSpec) -> Remote:
         return _remote(self.client.update_meeting(meeting_id, request))
 
-    def cancel(self, meeting_id: str, owner: str) -> None:
+    def cancel(self, meeting_id: str, owner: str, row: MeetingRow) -> None:
         self.client.cancel_meeting(meeting_id, owner)
 
     def sent_content(self, request: MeetingSpec) -> Mapping[str, Any]:
@@ -89,7 +89,7 @@ class WemeetProvider:
     def scopes(self, operation: str, owner: str | None) -> tuple[Scope, ...]:
         return scopes_for(operation, owner, self.quotas)
 
-    def pause_for(self, error: ApiError, owner: str | None) -> PauseTarget | None:
+    def pause_for(self, error: ApiError, operation: str, owner: str | None) -> PauseTarget | None:
         target = pause_target(error.error_code, owner, self.quotas)
         return None if target is None else PauseTarget(*target)
 
