@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,8 +40,9 @@ from worker.sync.loop import SyncPass
 # The parts timed, as (label, owner attribute path, method).
 PARTS = (
     ("quota reservation (ledger)", "gate.ledger", "reserve"),
-    ("HTTP call (sign, send, parse)", "client", "create_meeting"),
-    ("HTTP call (sign, send, parse)", "client", "update_meeting"),
+    # The provider's client, behind the sync core's provider registry.
+    ("HTTP call (sign, send, parse)", "rows.providers.wemeet.client", "create_meeting"),
+    ("HTTP call (sign, send, parse)", "rows.providers.wemeet.client", "update_meeting"),
     ("claim (per batch)", "store", "claim"),
     ("create-intent marker (inside the reservation's transaction)", "store", "mark_create_intent"),
     ("write-back", "store", "record_synced"),
@@ -80,7 +81,7 @@ class Meter:
 
 def _resolve(root: Any, path: str) -> Any:
     for name in path.split("."):
-        root = getattr(root, name)
+        root = root[name] if isinstance(root, Mapping) else getattr(root, name)
     return root
 
 
