@@ -131,7 +131,14 @@ def _update(
     check_times(start, end)
     check_optional(body, stored_rule=meeting.fields.get("recurring_rule"))
     meeting.start_time, meeting.end_time = start, end
-    meeting.fields.update(_kept(body))
+    kept = _kept(body)
+    if isinstance(kept.get("settings"), Mapping):
+        # An update's settings change the keys it sends and keep the others: the API
+        # documents no reset of a key left out, so the sandbox holds clients to the stricter
+        # reading. Every other field an update leaves out keeps its value too, and one sent
+        # empty ("" or []) is cleared.
+        kept["settings"] = {**meeting.fields.get("settings", {}), **kept["settings"]}
+    meeting.fields.update(kept)
     if int_field(body.get("meeting_type", 0)) == 0:
         # The real service turns a recurring meeting into a normal one when an update
         # leaves meeting_type out (spec §3).

@@ -12,6 +12,21 @@ MAX_SUBJECT_BYTES = 512
 MAX_INVITEES = 300
 MAX_LOCATION_UNITS = 36  # letters count 1, CJK characters 2
 PASSWORD = re.compile(r"^\d{4,6}$")
+# Meeting settings with documented values (the official SDK's settings models); keys not
+# listed are taken as they come.
+BOOL_SETTINGS = frozenset(
+    {
+        "allow_in_before_host", "allow_multi_device", "allow_screen_shared_watermark",
+        "allow_unmute_self", "auto_asr", "auto_in_waiting_room",
+        "enable_host_pause_auto_record", "mute_enable_join", "only_enterprise_user_allowed",
+        "participant_join_auto_record", "play_ivr_on_join", "play_ivr_on_leave",
+    }
+)  # fmt: skip
+CHOICE_SETTINGS: Mapping[str, tuple[Any, ...]] = {
+    "mute_enable_type_join": (0, 1, 2),
+    "only_user_join_type": (1, 2, 3),
+    "auto_record_type": ("none", "local", "cloud"),
+}
 
 
 def require_user(userid: Any, users: tuple[str, ...] | None) -> str:
@@ -84,10 +99,20 @@ def check_optional(body: Mapping[str, Any], stored_rule: Any = None) -> None:
     for key in ("settings", "recurring_rule"):
         if body.get(key) is not None and not isinstance(body[key], Mapping):
             raise reject(BAD_PARAMETER, f"{key} must be an object")
+    check_settings(body.get("settings") or {})
     meeting_type = require_int(body, "meeting_type", (0, 1)) if "meeting_type" in body else 0
     rule = body.get("recurring_rule", stored_rule)
     if meeting_type == 1 and not isinstance(rule, Mapping):
         raise reject(BAD_PARAMETER, "a recurring meeting needs recurring_rule")
+
+
+def check_settings(settings: Mapping[str, Any]) -> None:
+    for key, value in settings.items():
+        if key in BOOL_SETTINGS and not isinstance(value, bool):
+            raise reject(BAD_PARAMETER, f"settings.{key} must be true or false")
+        choices = CHOICE_SETTINGS.get(key)
+        if choices is not None and (isinstance(value, bool) or value not in choices):
+            raise reject(BAD_PARAMETER, f"settings.{key} must be one of {choices}")
 
 
 def check_times(start: int, end: int) -> None:

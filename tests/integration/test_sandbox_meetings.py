@@ -133,6 +133,69 @@ def test_update_validation(signed: SignedSender) -> None:
     assert signed.server.meetings()[0]["updates"] == 0
 
 
+def test_an_update_clears_what_it_sends_empty_and_keeps_what_it_leaves_out(
+    signed: SignedSender,
+) -> None:
+    mid = meeting_id(
+        signed.create(
+            password="1234", location="三楼", time_zone="Asia/Shanghai",
+            hosts=[{"userid": "bob"}], invitees=[{"userid": "bob"}, {"userid": "carol"}],
+        )
+    )  # fmt: skip
+    assert update(signed, mid, subject="kept").status_code == 200
+    (held,) = signed.server.meetings()
+    assert (held["password"], held["location"], held["time_zone"]) == (
+        "1234",
+        "三楼",
+        "Asia/Shanghai",
+    )
+    assert (held["hosts"], len(held["participants"])) == ([{"userid": "bob"}], 2)
+
+    answer = update(signed, mid, password="", location="", hosts=[], invitees=[])
+    assert answer.status_code == 200, answer.text
+    (held,) = signed.server.meetings()
+    assert "password" not in held and "location" not in held
+    assert held["hosts"] == [{"userid": "alice"}]  # with none named, the creator hosts
+    assert held["participants"] == []
+    assert held["time_zone"] == "Asia/Shanghai"  # not sent, so kept
+    info = get(signed, mid).json()["meeting_info_list"][0]
+    assert "password" not in info and info["participants"] == []
+
+
+def test_an_updates_settings_change_the_keys_it_sends_and_keep_the_others(
+    signed: SignedSender,
+) -> None:
+    mid = meeting_id(
+        signed.create(settings={"auto_in_waiting_room": True, "mute_enable_join": False})
+    )
+    assert update(signed, mid, settings={"auto_in_waiting_room": False}).status_code == 200
+    assert signed.server.meetings()[0]["settings"] == {
+        "auto_in_waiting_room": False,
+        "mute_enable_join": False,
+    }
+    assert update(signed, mid, settings={}).status_code == 200
+    assert update(signed, mid, subject="no settings sent").status_code == 200
+    assert signed.server.meetings()[0]["settings"]["mute_enable_join"] is False
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"auto_in_waiting_room": "yes"},
+        {"mute_enable_type_join": 3},
+        {"only_user_join_type": 0},
+        {"only_user_join_type": True},
+        {"auto_record_type": "tape"},
+    ],
+)
+def test_settings_with_documented_values_are_checked(
+    signed: SignedSender, settings: dict[str, Any]
+) -> None:
+    assert error_of(signed.create(settings=settings)) == (400, 190004)
+    mid = meeting_id(signed.create())
+    assert error_of(update(signed, mid, settings=settings)) == (400, 190004)
+
+
 def test_bodies_that_are_not_json_objects(signed: SignedSender) -> None:
     assert error_of(signed.send("POST", "/v1/meetings", raw_body=b'{"userid": ')) == (400, 200005)
     assert error_of(signed.send("POST", "/v1/meetings", raw_body="周会".encode("gbk"))) == (

@@ -174,6 +174,26 @@ def test_a_cancel_keeps_the_ids(engine: Engine, store: Store) -> None:
     )
 
 
+def test_a_note_becomes_the_synced_rows_message_and_the_next_sync_clears_it(
+    engine: Engine, store: Store
+) -> None:
+    row_id = insert_meeting(engine, "a")
+    row = claim_one(store)
+    outcome = store.record_synced(
+        row_id, owner="w1", revision=row.revision, meeting_id="m-1", meeting_code=None,
+        join_url=None, note="Synced; the meeting keeps " + "x" * 3000,
+    )  # fmt: skip
+    assert outcome is WriteOutcome.WRITTEN
+    noted = read_meeting(engine, row_id)
+    assert (noted.sync_state, noted.error_code) == ("synced", None)
+    assert noted.error_message is not None and noted.error_message.startswith("Synced;")
+    assert len(noted.error_message) == 2000  # clipped to what every backend's column holds
+
+    calendar_edit(engine, row_id, "renamed")
+    assert synced(store, claim_one(store)) is WriteOutcome.WRITTEN
+    assert read_meeting(engine, row_id).error_message is None
+
+
 def test_record_failed_until_the_row_is_edited(engine: Engine, store: Store) -> None:
     row_id = insert_meeting(engine, "a")
     row = claim_one(store)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from worker.exceptions import InvalidMeeting
+from worker.wemeet.clearing import clearing_forms, note
 from worker.wemeet.local_errors import EVERY_LOCAL_ERROR as LOCAL_ERRORS
 from worker.wemeet.meeting import (
     MeetingSpec,
@@ -16,6 +17,7 @@ from worker.wemeet.meeting import (
     encode_body,
     update_body,
 )
+from worker.wemeet.settings import DEFAULTS
 from worker.wemeet.signing import sign
 
 START = datetime.fromtimestamp(1700003600, UTC)
@@ -91,6 +93,101 @@ def test_update_body_has_no_type_and_says_meeting_type_0_for_a_normal_meeting() 
     assert body["meeting_type"] == 0
     assert body["userid"] == "tester1" and body["instanceid"] == 1
     assert body["start_time"] == "1700003600" and body["end_time"] == "1700007200"
+
+
+# The update body of a row that sets nothing optional: every clearable field in its
+# clearing form, every managed setting at its default, no time zone (it has no empty form).
+EMPTY_UPDATE = {
+    "userid": "tester1", "instanceid": 1, "subject": "周会",
+    "start_time": "1700003600", "end_time": "1700007200", "meeting_type": 0,
+    "password": "", "location": "", "hosts": [], "invitees": [],
+    "settings": {
+        "allow_in_before_host": True, "allow_unmute_self": True,
+        "auto_in_waiting_room": False, "allow_screen_shared_watermark": False,
+        "mute_enable_join": True, "mute_enable_type_join": 2,
+        "only_enterprise_user_allowed": False, "only_user_join_type": 1,
+    },
+}  # fmt: skip
+
+
+def test_an_update_sends_every_empty_field_in_its_clearing_form() -> None:
+    for empty in (spec(), spec(password="", location="", hosts=[], invitees=None, settings={})):
+        assert json.loads(encode_body(update_body(empty))) == EMPTY_UPDATE
+    assert dict(DEFAULTS) == EMPTY_UPDATE["settings"]
+
+
+def test_a_create_still_leaves_empty_fields_to_the_api() -> None:
+    body = create_body(spec())
+    assert not {"password", "location", "hosts", "invitees", "settings", "time_zone"} & set(body)
+
+
+def test_an_update_sends_what_the_row_sets_over_the_clearing_forms() -> None:
+    full = spec(
+        password="1234", time_zone="Asia/Shanghai", location="三楼", hosts=["alice"],
+        invitees=["bob"], settings={"auto_in_waiting_room": True, "auto_record_type": "cloud"},
+    )  # fmt: skip
+    body = update_body(full)
+    assert (body["password"], body["time_zone"], body["location"]) == (
+        "1234",
+        "Asia/Shanghai",
+        "三楼",
+    )
+    assert (body["hosts"], body["invitees"]) == ([{"userid": "alice"}], [{"userid": "bob"}])
+    assert body["settings"] == {
+        **DEFAULTS, "auto_in_waiting_room": True, "auto_record_type": "cloud",
+    }  # fmt: skip
+    assert full.uncleared == ()
+
+
+def test_an_empty_time_zone_is_left_out_of_an_update_and_named_as_uncleared() -> None:
+    assert "time_zone" not in update_body(spec(time_zone=""))
+    assert spec(settings={"auto_record_type": "none"}).uncleared == ("time_zone",)
+    assert spec(time_zone="UTC").uncleared == ("settings.auto_record_type",)
+    assert spec().uncleared == ("time_zone", "settings.auto_record_type")
+
+
+def test_the_rows_message_names_what_an_update_could_not_clear_and_why() -> None:
+    assert note(()) is None
+    message = note(spec().uncleared)
+    assert message is not None
+    assert "time_zone (Tencent Meeting documents no way to remove a meeting's time zone)" in message
+    assert "settings.auto_record_type (no default to return to" in message
+
+
+def test_the_clearing_forms_are_a_fresh_copy_each_time() -> None:
+    forms = clearing_forms()
+    forms["hosts"] = [{"userid": "x"}]
+    assert clearing_forms()["hosts"] == []
+
+
+@pytest.mark.parametrize(
+    "given,sent",
+    [
+        # The typed key wins when both are held, so it follows the row's flag...
+        ({"mute_enable_join": False}, {"mute_enable_join": False, "mute_enable_type_join": 0}),
+        ({"mute_enable_join": True}, {"mute_enable_join": True, "mute_enable_type_join": 1}),
+        ({"only_enterprise_user_allowed": True},
+         {"only_enterprise_user_allowed": True, "only_user_join_type": 3}),
+        ({"only_enterprise_user_allowed": False},
+         {"only_enterprise_user_allowed": False, "only_user_join_type": 1}),
+        # ...unless the row sets the typed key itself, which then decides, as it would.
+        ({"mute_enable_join": False, "mute_enable_type_join": 2},
+         {"mute_enable_join": False, "mute_enable_type_join": 2}),
+        ({"only_user_join_type": 2},
+         {"only_enterprise_user_allowed": False, "only_user_join_type": 2}),
+    ],
+)  # fmt: skip
+def test_a_setting_with_two_keys_sends_both_so_no_stale_one_decides(
+    given: dict[str, Any], sent: dict[str, Any]
+) -> None:
+    settings = update_body(spec(settings=given))["settings"]
+    assert isinstance(settings, dict)
+    assert {key: settings[key] for key in sent} == sent
+
+
+def test_unmanaged_settings_are_sent_as_the_row_gives_them() -> None:
+    settings = update_body(spec(settings={"water_mark_type": 1, "mute_all": True}))["settings"]
+    assert settings == {**DEFAULTS, "water_mark_type": 1, "mute_all": True}
 
 
 def test_cancel_body() -> None:
@@ -173,6 +270,9 @@ CASES: list[tuple[str, dict[str, Any], str | None]] = [
     ("local.bad_settings", {"settings": {"only_user_join_type": 4}}, "settings"),
     ("local.bad_settings", {"settings": {"only_user_join_type": True}}, "settings"),
     ("local.bad_settings", {"settings": {"auto_record_type": "tape"}}, "settings"),
+    ("local.bad_settings", {"settings": {"mute_enable_type_join": 3}}, "settings"),
+    ("local.bad_settings", {"settings": {"mute_enable_type_join": False}}, "settings"),
+    ("local.bad_settings", {"settings": {"only_enterprise_user_allowed": 1}}, "settings"),
     ("local.bad_settings", {"settings": {"x": float("inf")}}, "settings"),
     ("local.bad_recurring_rule", {"recurring_rule": "weekly"}, "recurring_rule"),
     ("local.bad_recurring_rule", {"recurring_rule": {"until_count": 3}}, "recurring_rule"),

@@ -119,10 +119,13 @@ class Store:
         meeting_code: str | None,
         join_url: str | None,
         now: datetime | None = None,
+        note: str | None = None,
     ) -> WriteOutcome:
         """The API now holds ``revision`` of the row: write the ids back and release it.
 
         ``now`` (``synced_at``) None: the database's clock at the moment of the write.
+        ``note``: the row's message for what the sync could not do (no error code goes
+        with it); None clears the message.
 
         An id given as None keeps the stored one: ids are only ever added, never lost, and
         they are written even when the calendar edited the row meanwhile (that row stays
@@ -136,6 +139,7 @@ class Store:
             "new_meeting_code": meeting_code,
             "new_join_url": join_url,
             "synced_at_given": now,
+            "note": note[:ERROR_MESSAGE_LENGTH] if note else None,
         }
         return self._run_write_back(_SYNCED, params, row_id, owner, revision)
 
@@ -350,7 +354,7 @@ _SYNCED = (
         attempts=0,
         next_attempt_at=None,
         error_code=None,
-        error_message=None,
+        error_message=bindparam("note", type_=meetings.c.error_message.type),
         lease_owner=None,
         lease_expires_at=None,
     )

@@ -90,6 +90,7 @@ class RowJob:
             meeting_id,
             remote.meeting_code or meeting_code,
             remote.join_url or join_url,
+            note=remote.note,
         )
 
     def reconcile(self, action: Reconcile) -> str:

@@ -37,11 +37,16 @@ class MeetingRequest(Protocol):
 
 @dataclass(frozen=True)
 class Remote:
-    """A meeting as the provider holds it: what the row keeps of it."""
+    """A meeting as the provider holds it: what the row keeps of it.
+
+    ``note``: what the synced row's message must say, when the call did all it could but
+    the meeting still differs from the row (a field the provider has no way to clear).
+    """
 
     meeting_id: str
     meeting_code: str | None = None
     join_url: str | None = None
+    note: str | None = None
 
 
 class CallThrough(Protocol):

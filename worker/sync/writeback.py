@@ -28,9 +28,12 @@ class RowWrites:
         meeting_id: str | None,
         meeting_code: str | None,
         join_url: str | None,
+        *,
+        note: str | None = None,
     ) -> str:
         """Write a success back; returns what the pass counts: ``done`` as asked, or what
-        the write found instead (another worker owns the row; the calendar edited it)."""
+        the write found instead (another worker owns the row; the calendar edited it).
+        ``note`` becomes the row's message (without an error code), else it is cleared."""
 
         def write() -> WriteOutcome:
             # synced_at is the database's clock at the write: no extra round trip for it.
@@ -41,6 +44,7 @@ class RowWrites:
                 meeting_id=meeting_id,
                 meeting_code=meeting_code,
                 join_url=join_url,
+                note=note,
             )
 
         try:

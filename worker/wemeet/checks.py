@@ -29,12 +29,14 @@ _BOOL_SETTINGS = frozenset(
         "allow_in_before_host",
         "auto_in_waiting_room",
         "allow_screen_shared_watermark",
+        "only_enterprise_user_allowed",
         "mute_all",
         "play_ivr_on_leave",
         "play_ivr_on_join",
     }
 )
 _JOIN_TYPES = (1, 2, 3)
+_MUTE_TYPES = (0, 1, 2)  # off, on, once more than 6 have joined
 _RECORD_TYPES = ("none", "local", "cloud")
 _RULE_RANGES: Mapping[str, tuple[int, int]] = {
     "recurring_type": (0, 5),
@@ -189,6 +191,8 @@ def _bad_setting(key: str, item: FrozenJson) -> bool:
         return not isinstance(item, bool)
     if key == "only_user_join_type":
         return isinstance(item, bool) or item not in _JOIN_TYPES
+    if key == "mute_enable_type_join":
+        return isinstance(item, bool) or item not in _MUTE_TYPES
     if key == "auto_record_type":
         return item not in _RECORD_TYPES
     return False

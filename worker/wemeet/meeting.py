@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
-from worker.wemeet import checks
+from worker.wemeet import checks, clearing
+from worker.wemeet import settings as meeting_settings
 from worker.wemeet.checks import MAX_INVITEES, MAX_SUBJECT_BYTES, invalid
 from worker.wemeet.frozen import FrozenJson, PlainJson, thaw_json
 from worker.wemeet.local_errors import LOCAL_ERRORS
@@ -120,6 +121,12 @@ class MeetingSpec:
         """1 for a recurring meeting, 0 for a normal one."""
         return 1 if self.recurring_rule else 0
 
+    @property
+    def uncleared(self) -> tuple[str, ...]:
+        """The fields this meeting leaves empty that an update cannot clear on the API's
+        side: the meeting keeps what it had for them (``worker.wemeet.clearing``)."""
+        return clearing.uncleared(self.time_zone, self.settings)
+
 
 def _seconds(moment: datetime) -> str:
     # Times travel as strings of Unix seconds in create/update bodies.
@@ -156,14 +163,21 @@ def create_body(spec: MeetingSpec) -> dict[str, PlainJson]:
 
 
 def update_body(spec: MeetingSpec) -> dict[str, PlainJson]:
-    """Body of ``PUT /v1/meetings/{id}``: every field the row sets.
+    """Body of ``PUT /v1/meetings/{id}``: the meeting's whole calendar-owned state.
+
+    The API keeps every field an update leaves out, and the worker keeps no record of what
+    it sent before, so every field goes out: the row's value, or the field's clearing form
+    where the row leaves it empty (``worker.wemeet.clearing``), and every managed setting,
+    at its default where the row does not set it (``worker.wemeet.settings``). An empty
+    ``time_zone`` has no clearing form and stays out (``MeetingSpec.uncleared``).
 
     ``meeting_type`` is always sent: a recurring meeting updated without ``meeting_type: 1``
     silently becomes a normal one, and a row that dropped its rule should do just that.
-    Fields the row leaves empty are not sent, so the API keeps their previous values.
     """
     body: dict[str, PlainJson] = {"userid": spec.userid, "instanceid": INSTANCE_ID}
+    body.update(clearing.clearing_forms())
     body.update(_content(spec))
+    body["settings"] = meeting_settings.for_update(spec.settings)
     body["meeting_type"] = spec.meeting_type
     return body
 

@@ -7,6 +7,7 @@ the error catalogue and the quota scopes. Holds no state of its own beyond the c
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from worker.domain.kinds import ErrorKind
@@ -14,7 +15,7 @@ from worker.domain.rows import MeetingRow
 from worker.exceptions import ApiError, InvalidMeeting
 from worker.quota.scopes import PauseTarget, Scope
 from worker.sync.provider import CallThrough, Remote
-from worker.wemeet import checks, errors
+from worker.wemeet import checks, clearing, errors
 from worker.wemeet.client import WemeetClient
 from worker.wemeet.from_row import spec_from_row
 from worker.wemeet.lost_create import Sent, find_adoptable
@@ -42,7 +43,10 @@ class WemeetProvider:
         return _remote(self.client.create_meeting(request))
 
     def update(self, meeting_id: str, request: MeetingSpec) -> Remote:
-        return _remote(self.client.update_meeting(meeting_id, request))
+        updated = _remote(self.client.update_meeting(meeting_id, request))
+        # Never pretend: what the update could not clear stays on the meeting, and the row
+        # says so.
+        return replace(updated, note=clearing.note(request.uncleared))
 
     def cancel(self, meeting_id: str, owner: str, row: MeetingRow) -> None:
         self.client.cancel_meeting(meeting_id, owner)
