@@ -16,7 +16,7 @@ from worker.quota.scopes import PauseTarget, Scope
 from worker.sync.provider import CallThrough, Remote
 from worker.wemeet import checks, errors
 from worker.wemeet.client import WemeetClient
-from worker.wemeet.from_row import spec_from_row
+from worker.wemeet.from_row import is_recurring, spec_from_row
 from worker.wemeet.lost_create import Sent, find_adoptable
 from worker.wemeet.meeting import MeetingSpec
 from worker.wemeet.meetings_read import MeetingInfo
@@ -45,7 +45,7 @@ class WemeetProvider:
         return _remote(self.client.update_meeting(meeting_id, request))
 
     def cancel(self, meeting_id: str, owner: str, row: MeetingRow) -> None:
-        self.client.cancel_meeting(meeting_id, owner)
+        self.client.cancel_meeting(meeting_id, owner, recurring=is_recurring(row))
 
     def sent_content(self, request: MeetingSpec) -> Mapping[str, Any]:
         return Sent.of(request).to_json()
