@@ -2,14 +2,15 @@
 
 A row with a ``recurring_rule`` is one series on Tencent Meeting for its whole life: created
 with its rule, updated as a series when the rule or the times change, cancelled as a series
-(``meeting_type: 1``, seen in the sandbox's request log), and turned into a normal meeting
-and back under the same meeting id.
+(``meeting_type: 1``, seen in the sandbox's request log), turned into a normal meeting and
+back under the same meeting id, and found again, not created twice, when a create's answer
+is lost.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -117,3 +118,49 @@ def test_a_series_becomes_a_one_off_and_a_series_again_under_the_same_meeting_id
     assert len(sandbox.meetings()) == 1
     row = rows(engine)["cal-1"]
     assert (row.sync_state, row.meeting_id) == ("synced", meeting_id)
+
+
+@SQLITE_AND_POSTGRESQL
+@pytest.mark.parametrize(
+    "first_over",
+    [
+        pytest.param(False, id="first-occurrence-listed"),
+        # The first occurrence is over by the time of the lookup (here it was short and
+        # began a few minutes before the row was synced): the list shows the series at its
+        # next occurrence, a day later.
+        pytest.param(True, id="a-later-occurrence-listed"),
+    ],
+)
+def test_a_lost_create_of_a_series_is_found_not_made_twice(
+    engine: Engine, migrated_url: str, sandbox: SandboxServer, first_over: bool
+) -> None:
+    # A failed row waits an hour: the lookup happens in the second pass, not the first.
+    config = worker_config(migrated_url, sandbox, retry_base_seconds=3600, retry_max_seconds=3600)
+    now = datetime.now(UTC).replace(microsecond=0)
+    start = now - timedelta(minutes=3) if first_over else SOON
+    insert(
+        engine,
+        "cal-1",
+        "Daily stand-up",
+        start_time=start,
+        end_time=start + timedelta(minutes=2),
+        recurring_rule=json.dumps({"recurring_type": 0, "until_type": 1, "until_count": 5}),
+    )
+    sandbox.set_faults(inject=[{"endpoint": "create", "action": "drop"}])
+    run_pass(config, engine)
+    [made] = sandbox.meetings()
+    row = rows(engine)["cal-1"]
+    assert row.meeting_id is None and row.create_intent_at is not None
+    # The occurrence the list shows the series at: the first, or the one after it.
+    current = made["sub_meetings"][1 if first_over else 0]
+    assert made["current_sub_meeting_id"] == current["sub_meeting_id"]
+
+    update(engine, "cal-1", next_attempt_at=None)  # its retry is due
+    run_pass(config, engine)
+
+    assert len(sandbox.meetings()) == 1
+    row = rows(engine)["cal-1"]
+    assert (row.sync_state, row.meeting_id) == ("synced", made["meeting_id"])
+    assert row.meeting_code == made["meeting_code"]
+    by_endpoint = sandbox.stats()["by_endpoint"]
+    assert by_endpoint["create"]["total"] == 1 and by_endpoint["list"]["ok"] == 1

@@ -72,3 +72,47 @@ def test_an_update_of_a_series_keeps_meeting_type_1_and_its_rule() -> None:
     )
     body = update_body(spec)
     assert (body["meeting_type"], body["recurring_rule"]) == (1, WEEKLY)
+
+
+def listed(meeting_id: str, subject: str, start: int, length: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "meeting_id": meeting_id,
+        "subject": subject,
+        "start_time": str(start),
+        "end_time": str(start + length),
+        **extra,
+    }
+
+
+def test_a_lost_series_is_looked_for_past_the_page_where_a_normal_meeting_would_be() -> None:
+    # The list orders a series by its occurrence in progress or next: here a week after
+    # the first, behind twenty normal meetings of the user that start in between.
+    first = datetime(2030, 1, 1, 1, tzinfo=UTC)
+    start, week = int(first.timestamp()), 7 * 86400
+    spec = MeetingSpec(
+        userid="alice",
+        subject="Weekly sync",
+        start=first,
+        end=first.replace(hour=2),
+        recurring_rule=WEEKLY,
+    )
+    between = [listed(str(900 + n), "1:1", start + 60 * (n + 1), 60) for n in range(20)]
+    occurrences = [
+        {"sub_meeting_id": str(s), "start_time": str(s), "end_time": str(s + 3600)}
+        for s in range(start, start + 5 * week, week)
+    ]
+    made = listed(
+        "777", "Weekly sync", start + week, 3600, meeting_type=1, sub_meetings=occurrences
+    )
+    client, transport, _ = make_client(
+        [
+            ok({"meeting_info_list": between, "remaining": 1, "next_pos": start + 1200}),
+            ok({"meeting_info_list": [made], "remaining": 0}),
+        ]
+    )
+    provider = WemeetProvider(client, WemeetQuotas("app", (), ()))
+    found = provider.find_lost_create(
+        "alice", provider.sent_content(spec), call=lambda fetch: fetch(), taken=lambda ids: set()
+    )
+    assert found is not None and found.meeting_id == "777"
+    assert len(transport.sent) == 2

@@ -68,10 +68,13 @@ class WemeetProvider:
             )
         # Only meetings starting exactly then can match, so the listing runs from the sent
         # start time until the page cursor passes it: one page unless more than 20 of the
-        # user's meetings start at that moment. Each page is one call through the quota
-        # gate and the retries: a failed page is asked for again, not the whole list.
+        # user's meetings start at that moment. A series is the exception: the list orders
+        # it by its occurrence in progress or next, which can be any later time, so its
+        # lookup reads the list to its end. Each page is one call through the quota gate and
+        # the retries: a failed page is asked for again, not the whole list.
+        until = None if what.recurring else what.start
         candidates = self.client.list_user_meetings(
-            owner, pos=what.start, until=what.start, each_page=call
+            owner, pos=what.start, until=until, each_page=call
         )
         held = taken([c.meeting_id for c in candidates])
         found = find_adoptable(candidates, what, taken=held)
