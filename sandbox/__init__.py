@@ -18,10 +18,10 @@ server's side.
 
 Modules: config (settings), credentials (the app it recognises), auth (header, credential,
 timestamp, signature and replay checks), signature (the AK/SK signature of spec §1),
-validate (body rules), state (meetings), endpoints (the API operations), windows (call
-limits and their natural windows), quota (natural-window counters), faults, limits (bounds
-of fault settings and clock moves), request_log (what was asked), inspection (/_sandbox/),
-guard (who may use /_sandbox/), jsontext (strict JSON in and out), app (the WSGI
-application), handler (HTTP/1.1 keep-alive server), server (SandboxServer), cli
-(`meeting-sync sandbox`, `python -m sandbox`).
+validate (body rules), state (meetings), recurrence (a series' occurrences), endpoints (the
+API operations), windows (call limits and their natural windows), quota (natural-window
+counters), faults, limits (bounds of fault settings and clock moves), request_log (what was
+asked), inspection (/_sandbox/), guard (who may use /_sandbox/), jsontext (strict JSON in
+and out), app (the WSGI application), handler (HTTP/1.1 keep-alive server), server
+(SandboxServer), cli (`meeting-sync sandbox`, `python -m sandbox`).
 """

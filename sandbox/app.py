@@ -24,7 +24,7 @@ from werkzeug.wrappers import Request, Response
 
 from sandbox.auth import REQUIRED_HEADERS, ReplayMemory, SignedRequest, authenticate
 from sandbox.config import SandboxConfig, zone
-from sandbox.endpoints import Call, endpoint_of, handle, userid_of
+from sandbox.endpoints import Call, endpoint_of, handle, meeting_id_of, userid_of
 from sandbox.errors import BAD_JSON, BAD_PARAMETER, Rejection, reject
 from sandbox.faults import Faults, Injected
 from sandbox.inspection import handle_inspection
@@ -114,7 +114,9 @@ class SandboxApp:
                     raise over_quota
                 fault = self.faults.next_for(endpoint, self.fault_rng)
                 if fault is not None and fault.action == "fail":
-                    self.request_log.record(now, endpoint, 500, None, userid_of(call), "fail")
+                    self.request_log.record(
+                        now, endpoint, 500, None, userid_of(call), "fail", **_logged(endpoint, call)
+                    )
                     return self._reply(500, b"", now)
                 if fault is not None and fault.action == "error":
                     raise Rejection(fault.error_code, fault.message, fault.http_status)
@@ -134,6 +136,7 @@ class SandboxApp:
                 userid_of(call),
                 fault.action if fault is not None else None,
                 message,
+                **_logged(endpoint, call),
             )
         if dropped:
             # Whatever was done stays done; the client just never hears of it.
@@ -172,6 +175,11 @@ def _signed(request: Request, environ: dict[str, Any], body: bytes) -> SignedReq
         query = environ.get("QUERY_STRING", "")
         target = quote(request.path, safe="/@:!$&'()*+,;=-._~") + (f"?{query}" if query else "")
     return SignedRequest(request.method, str(target), body, headers)
+
+
+def _logged(endpoint: str, call: Call) -> dict[str, Any]:
+    """What the request log keeps of a call beyond its outcome (sandbox.request_log)."""
+    return {"meeting_id": meeting_id_of(endpoint, call.path), "body": call.body}
 
 
 def _json_body(body: bytes, method: str) -> tuple[dict[str, Any], Rejection | None]:

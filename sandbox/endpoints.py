@@ -51,6 +51,13 @@ def endpoint_of(method: str, path: str) -> str:
     return "unsupported"
 
 
+def meeting_id_of(endpoint: str, path: str) -> str | None:
+    """The meeting a call names in its path (update, cancel, get), for the request log."""
+    pattern = CANCEL_PATH if endpoint == "cancel" else MEETING_PATH
+    match = pattern.match(path) if endpoint in ("update", "cancel", "get") else None
+    return match.group(1) if match else None
+
+
 def userid_of(call: Call) -> str | None:
     """The user a call acts for (newer SDKs send operator_id in queries)."""
     value = call.body.get("userid") or call.query.get("userid") or call.query.get("operator_id")
@@ -130,6 +137,7 @@ def _update(
     end = meeting.end_time if end is None else end
     check_times(start, end)
     check_optional(body, stored_rule=meeting.fields.get("recurring_rule"))
+    before = (meeting.start_time, meeting.end_time, meeting.recurring)
     meeting.start_time, meeting.end_time = start, end
     kept = _kept(body)
     if isinstance(kept.get("settings"), Mapping):
@@ -141,9 +149,12 @@ def _update(
     meeting.fields.update(kept)
     if int_field(body.get("meeting_type", 0)) == 0:
         # The real service turns a recurring meeting into a normal one when an update
-        # leaves meeting_type out (spec §3).
+        # leaves meeting_type out (spec §3; the SDK's update model: "默认值为0"), and a
+        # normal one into a series when it sends meeting_type 1 with a rule.
         meeting.fields["meeting_type"] = 0
         meeting.fields.pop("recurring_rule", None)
+    if "recurring_rule" in body or before != (start, end, meeting.recurring):
+        meeting.schedule()  # the whole series moves with its times and its rule
     meeting.updates += 1
     meeting.updated_at = now
     return {
@@ -163,8 +174,36 @@ def _cancel(
 ) -> None:
     meeting = _owned(meeting_id, body.get("userid"), store, config)
     require_int(body, "reason_code")
+    meeting_type = require_int(body, "meeting_type", (0, 1)) if "meeting_type" in body else 0
+    sub_meeting_id = body.get("sub_meeting_id")
+    if sub_meeting_id is not None or (meeting.recurring and meeting_type != 1):
+        _cancel_occurrence(meeting, sub_meeting_id, now)
+        return
     meeting.cancelled = True
     meeting.updated_at = meeting.cancelled_at = now
+
+
+def _cancel_occurrence(meeting: Meeting, sub_meeting_id: Any, now: float) -> None:
+    """One occurrence of a series: the one named, else the current one.
+
+    The official sources disagree on a series cancelled without ``sub_meeting_id`` and
+    without ``meeting_type`` 1: the SDK's cancel model says the series goes, the official
+    CLI sends ``meeting_type`` 1 to cancel the whole series and calls 0 "a normal meeting
+    or a single sub-meeting". The sandbox takes the stricter reading, so that a client
+    that leaves ``meeting_type`` 1 out is caught leaving the rest of the series live.
+    """
+    if not meeting.recurring:
+        raise reject(BAD_PARAMETER, "sub_meeting_id is only for a recurring meeting")
+    if sub_meeting_id is None:
+        occurrence = meeting.current(now)
+    elif isinstance(sub_meeting_id, str):
+        occurrence = meeting.sub_meeting(sub_meeting_id)
+    else:
+        raise reject(BAD_PARAMETER, "sub_meeting_id must be a string")
+    if occurrence is None or occurrence.deleted:
+        raise reject(MEETING_NOT_FOUND, "MEETING NOT EXIST")
+    occurrence.deleted = True
+    meeting.updated_at = now
 
 
 def _get(
@@ -187,7 +226,7 @@ def _list(call: Call, store: MeetingStore, config: SandboxConfig, now: float) ->
         "meeting_number": len(page),
         "meeting_info_list": [m.info(now) for m in page],
         "remaining": remaining,
-        "next_pos": last.start_time if last else 0,
+        "next_pos": last.shown_times(now)[0] if last else 0,
         "next_cursory": last.cursor if last else 0,
     }
 

@@ -4,9 +4,12 @@ Inspection requests are not signed, never count against a quota and are not logg
 are refused (sandbox.guard) when they come from another origin (403) and, for a POST, when
 they are not labelled ``Content-Type: application/json`` (415), even with an empty body.
 
-    GET  /_sandbox/meetings          every meeting ever created, with its state
+    GET  /_sandbox/meetings          every meeting ever created, with its state (a series
+                                      with its sub_meetings)
     GET  /_sandbox/stats             requests by endpoint, error code and status; totals
-    GET  /_sandbox/requests[?since=N] the request log (sandbox time, endpoint, status, ...)
+    GET  /_sandbox/requests[?since=N] the request log (sandbox time, endpoint, status, the
+                                      meeting_id of the path, what the body said of
+                                      meeting_type, sub_meeting_id and recurring_rule)
     GET  /_sandbox/faults            the fault settings and the queue
     GET  /_sandbox/quota             each quota's current window and use
     GET  /_sandbox/clock             the sandbox's time
@@ -33,7 +36,9 @@ if TYPE_CHECKING:
 
 
 def meetings_view(app: SandboxApp) -> list[dict[str, Any]]:
-    """Every meeting ever created, in creation order, with times as integers."""
+    """Every meeting ever created, in creation order, with times as integers: the meeting's
+    own, which for a series are its first occurrence's (get and the list show the current
+    one's)."""
     now = app.now()
     out = []
     for m in app.meetings.all():

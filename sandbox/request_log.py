@@ -1,14 +1,23 @@
 """The record of every API request the sandbox answered (or dropped): exact counters by
-endpoint, error code and status, and a log of the most recent requests in arrival order."""
+endpoint, error code and status, and a log of the most recent requests in arrival order.
+
+An entry names the meeting of the path (``meeting_id``) and keeps of the body only the
+fields that say which meeting or occurrences a call acts on (``sent``: ``meeting_type``,
+``sub_meeting_id``, ``recurring_rule``), so a test can see what a cancel asked for. The
+rest of a body stays out: it can hold a meeting's password.
+"""
 
 from __future__ import annotations
 
+import copy
 from collections import Counter, deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
 DROPPED = "dropped"
+LOGGED_FIELDS = ("meeting_type", "sub_meeting_id", "recurring_rule")
 
 
 @dataclass
@@ -29,10 +38,15 @@ class RequestLog:
         userid: str | None,
         fault: str | None = None,
         message: str | None = None,
+        *,
+        meeting_id: str | None = None,
+        body: Mapping[str, Any] | None = None,
     ) -> None:
         """One request: ``http_status`` None when the answer was dropped; ``fault`` names
-        an injected fault ("fail", "drop", "error")."""
+        an injected fault ("fail", "drop", "error"); ``body`` is the request's JSON object,
+        of which only LOGGED_FIELDS are kept."""
         outcome = fault or ("ok" if http_status == 200 else "error")
+        sent = {k: copy.deepcopy(body[k]) for k in LOGGED_FIELDS if k in body} if body else {}
         self.log.append(
             {
                 "seq": self.total,
@@ -43,6 +57,8 @@ class RequestLog:
                 "userid": userid,
                 "outcome": outcome,
                 "message": message,
+                "meeting_id": meeting_id,
+                "sent": sent,
             }
         )
         self.total += 1
@@ -62,7 +78,7 @@ class RequestLog:
         """Copies of the logged entries whose ``seq`` is at least ``since``."""
         first = self.log[0]["seq"] if self.log else self.total
         skip = max(0, since - first)
-        return [dict(e) for e in islice(self.log, skip, None)]
+        return [_copy(e) for e in islice(self.log, skip, None)]
 
     def stats(self) -> dict[str, Any]:
         return {
@@ -72,3 +88,8 @@ class RequestLog:
             "by_status": dict(self.by_status),
             "logged": len(self.log),
         }
+
+
+def _copy(entry: dict[str, Any]) -> dict[str, Any]:
+    # Only a body's fields can nest; most entries have none and need no deep copy.
+    return copy.deepcopy(entry) if entry["sent"] else {**entry, "sent": {}}

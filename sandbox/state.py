@@ -1,4 +1,12 @@
-"""The meetings the sandbox holds. Not thread-safe by itself: the app holds its lock."""
+"""The meetings the sandbox holds. Not thread-safe by itself: the app holds its lock.
+
+A recurring meeting (``meeting_type`` 1) is one meeting id with its occurrences, the
+sub-meetings, as the official SDK's models describe a series: ``sub_meetings`` (each with
+its ``sub_meeting_id``, times and ``status`` 0 live / 1 deleted), ``current_sub_meeting_id``
+(the one in progress or next) and ``remain_sub_meetings``. The meeting's own start and end
+are its first occurrence's; what ``get`` and the list show as ``start_time``/``end_time``
+is the current occurrence's, and the list orders and pages a series by it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,8 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from sandbox.recurrence import meeting_zone, occurrences
 
 STATE_INIT = "MEETING_STATE_INIT"
 STATE_STARTED = "MEETING_STATE_STARTED"
@@ -20,6 +30,25 @@ KEPT_FIELDS = (
     "meeting_type", "recurring_rule", "settings",
 )  # fmt: skip
 _ALNUM = string.ascii_letters + string.digits
+
+
+@dataclass
+class SubMeeting:
+    """One occurrence of a series; its id is its start time, a numeric string as the
+    service's ids are."""
+
+    sub_meeting_id: str
+    start_time: int
+    end_time: int
+    deleted: bool = False
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "sub_meeting_id": self.sub_meeting_id,
+            "start_time": str(self.start_time),
+            "end_time": str(self.end_time),
+            "status": 1 if self.deleted else 0,
+        }
 
 
 @dataclass
@@ -39,28 +68,68 @@ class Meeting:
     updated_at: float = 0.0
     cancelled_at: float | None = None
     updates: int = 0
+    sub_meetings: list[SubMeeting] = field(default_factory=list)
 
     @property
-    def sort_key(self) -> tuple[int, int]:
-        return (self.start_time, self.cursor)
+    def recurring(self) -> bool:
+        return self.fields.get("meeting_type") == 1
+
+    def schedule(self) -> None:
+        """(Re)build a series' occurrences from its times and rule; a normal meeting has
+        none. Occurrences deleted one by one come back: the whole series was rescheduled."""
+        rule = self.fields.get("recurring_rule")
+        if not self.recurring or not isinstance(rule, Mapping):
+            self.sub_meetings = []
+            return
+        zone = meeting_zone(self.fields.get("time_zone"))
+        length = self.end_time - self.start_time
+        self.sub_meetings = [
+            SubMeeting(str(start), start, start + length)
+            for start in occurrences(self.start_time, rule, zone)
+        ]
+
+    def sub_meeting(self, sub_meeting_id: str) -> SubMeeting | None:
+        return next((s for s in self.sub_meetings if s.sub_meeting_id == sub_meeting_id), None)
+
+    def current(self, now: float) -> SubMeeting | None:
+        """A series' occurrence in progress or next, if any is left."""
+        return next((s for s in self.sub_meetings if not s.deleted and s.end_time > now), None)
+
+    def shown_times(self, now: float) -> tuple[int, int]:
+        """The start and end that get and the list show: a series' current occurrence's
+        (its last one's once all are over)."""
+        if not self.sub_meetings:
+            return self.start_time, self.end_time
+        shown = self.current(now) or self.sub_meetings[-1]
+        return shown.start_time, shown.end_time
+
+    def sort_key(self, now: float) -> tuple[int, int]:
+        return (self.shown_times(now)[0], self.cursor)
+
+    def over(self, now: float) -> bool:
+        """Ended: past its end, or for a series past its last occurrence still live."""
+        if self.sub_meetings:
+            return self.current(now) is None
+        return now >= self.end_time
 
     def state(self, now: float) -> str:
         if self.cancelled:
             return STATE_CANCELLED
-        if now >= self.end_time:
+        if self.over(now):
             return STATE_ENDED
-        return STATE_STARTED if now >= self.start_time else STATE_INIT
+        return STATE_STARTED if now >= self.shown_times(now)[0] else STATE_INIT
 
     def info(self, now: float) -> dict[str, Any]:
         """The meeting as meeting_info_list items show it."""
         hosts = self.fields.get("hosts") or [{"userid": self.creator}]
+        start, end = self.shown_times(now)
         out: dict[str, Any] = {
             "meeting_id": self.meeting_id,
             "meeting_code": self.meeting_code,
             "join_url": self.join_url,
             "subject": self.fields.get("subject", ""),
-            "start_time": str(self.start_time),
-            "end_time": str(self.end_time),
+            "start_time": str(start),
+            "end_time": str(end),
             "hosts": hosts,
             "current_hosts": hosts,
             "participants": self.fields.get("invitees") or [],
@@ -73,6 +142,15 @@ class Meeting:
         for key in ("password", "location", "time_zone", "recurring_rule"):
             if self.fields.get(key) not in (None, ""):
                 out[key] = self.fields[key]
+        if self.sub_meetings:
+            current = self.current(now)
+            out["sub_meetings"] = [s.info() for s in self.sub_meetings]
+            out["has_more_sub_meeting"] = 0
+            out["remain_sub_meetings"] = sum(
+                1 for s in self.sub_meetings if not s.deleted and s.end_time > now
+            )
+            if current is not None:
+                out["current_sub_meeting_id"] = current.sub_meeting_id
         return out
 
 
@@ -101,6 +179,7 @@ class MeetingStore:
             created_at=now,
             updated_at=now,
         )
+        meeting.schedule()
         self.by_id[meeting.meeting_id] = meeting
         self.by_user.setdefault(creator, []).append(meeting)
         self.by_cursor[meeting.cursor] = meeting
@@ -111,12 +190,13 @@ class MeetingStore:
         return list(self.by_id.values())
 
     def upcoming(self, userid: str, now: float) -> list[Meeting]:
-        """A user's upcoming or running meetings, not cancelled, in (start, creation) order."""
+        """A user's upcoming or running meetings, not cancelled, in (start, creation) order;
+        a series once, by its current occurrence."""
         mine = [
             m for m in self.by_user.get(userid, ())
-            if not m.cancelled and m.end_time > now
+            if not m.cancelled and not m.over(now)
         ]  # fmt: skip
-        mine.sort(key=lambda m: m.sort_key)
+        mine.sort(key=lambda m: m.sort_key(now))
         return mine
 
     def page(
@@ -132,12 +212,12 @@ class MeetingStore:
         meetings = self.upcoming(userid, now)
         if cursory is not None and pos is None:
             named = self.by_cursor.get(cursory)
-            pos = named.start_time if named is not None else 0
+            pos = named.shown_times(now)[0] if named is not None else 0
         if cursory is not None and pos is not None:
             key = (pos, cursory)
-            after = [m for m in meetings if m.sort_key > key]
+            after = [m for m in meetings if m.sort_key(now) > key]
         elif pos is not None:
-            after = [m for m in meetings if m.start_time >= pos]
+            after = [m for m in meetings if m.shown_times(now)[0] >= pos]
         else:
             after = meetings
         return after[:PAGE_SIZE], max(0, len(after) - PAGE_SIZE)

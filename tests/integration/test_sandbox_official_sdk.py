@@ -110,6 +110,57 @@ def test_official_sdk_create_get_update_list_cancel(sandbox: SandboxServer) -> N
     }
 
 
+def test_official_sdk_reads_a_series_and_cancels_it_whole(sandbox: SandboxServer) -> None:
+    """A recurring meeting as the SDK's own models read it: its sub-meetings and current
+    one from get, then a cancel with meeting_type 1 that takes the whole series."""
+    client = sdk_client(sandbox)
+    start = int(time.time()) // 60 * 60 + 86400
+    created = client.meetings_api.v1_meetings_post(
+        request=meetings_api.ApiV1MeetingsPostRequest(
+            body=meetings_model.V1MeetingsPostRequest(
+                userid="tester1",
+                instanceid=1,
+                subject="周会",
+                type=0,
+                start_time=str(start),
+                end_time=str(start + 1800),
+                meeting_type=1,
+                recurring_rule=meetings_model.V1MeetingsPostRequestRecurringRule(
+                    recurring_type=2, until_type=1, until_count=3
+                ),
+            )
+        ),
+        authenticator_options=auth(),
+    )
+    meeting_id = created.data.meeting_info_list[0].meeting_id
+
+    got = client.meetings_api.v1_meetings_meeting_id_get(
+        request=meetings_api.ApiV1MeetingsMeetingIdGetRequest(
+            meeting_id=meeting_id, operator_id="tester1", operator_id_type="1", instanceid="1"
+        ),
+        authenticator_options=auth(),
+    )
+    info = got.data.meeting_info_list[0]
+    assert (info.meeting_type, info.recurring_rule.recurring_type) == (1, 2)
+    week = 7 * 86400
+    assert [s.start_time for s in info.sub_meetings] == [str(start + n * week) for n in range(3)]
+    assert info.current_sub_meeting_id == info.sub_meetings[0].sub_meeting_id
+    assert info.remain_sub_meetings == 3
+
+    client.meetings_api.v1_meetings_meeting_id_cancel_post(
+        request=meetings_api.ApiV1MeetingsMeetingIdCancelPostRequest(
+            meeting_id=meeting_id,
+            body=meetings_model.V1MeetingsMeetingIdCancelPostRequest(
+                userid="tester1", instanceid=1, reason_code=1, meeting_type=1
+            ),
+        ),
+        authenticator_options=auth(),
+    )
+    (meeting,) = sandbox.meetings()
+    assert meeting["state"] == "MEETING_STATE_CANCELLED"
+    assert sandbox.requests_log()[-1]["sent"] == {"meeting_type": 1}
+
+
 def test_official_sdk_sees_the_real_error_answers(sandbox: SandboxServer) -> None:
     client = sdk_client(sandbox)
     start = int(time.time()) + 86400

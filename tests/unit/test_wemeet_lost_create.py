@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from worker.sync.lost_create import SentCreate
 from worker.wemeet.lost_create import Sent, find_adoptable
 from worker.wemeet.meeting import MeetingSpec
-from worker.wemeet.meetings_read import MeetingInfo
+from worker.wemeet.meetings_read import MeetingInfo, SubMeeting
 
 START = datetime(2030, 1, 8, 9, 0, tzinfo=UTC)
 SPEC = MeetingSpec(userid="alice", subject="周会", start=START, end=START + timedelta(hours=1))
@@ -69,3 +69,65 @@ def test_the_match_is_on_what_was_sent_not_on_the_row_as_edited_since() -> None:
     )  # fmt: skip
     assert find_adoptable([made], Sent.of(edited), taken=set()) is None
     assert find_adoptable([made], SENT, taken=set()) == made
+
+
+# -- a recurring series ----------------------------------------------------------------
+
+WEEK = timedelta(days=7)
+SERIES_SPEC = MeetingSpec(
+    userid="alice",
+    subject="周会",
+    start=START,
+    end=START + timedelta(hours=1),
+    recurring_rule={"recurring_type": 2, "until_type": 1, "until_count": 3},
+)
+SERIES_SENT = Sent.of(SERIES_SPEC)
+
+
+def series(meeting_id: str, shown: int = 0, **kw: object) -> MeetingInfo:
+    """A series of three weekly occurrences as the list shows it: at occurrence ``shown``."""
+    subs = tuple(
+        SubMeeting(str(n), START + n * WEEK, START + n * WEEK + timedelta(hours=1))
+        for n in range(3)
+    )
+    values: dict[str, object] = {
+        "start_time": START + shown * WEEK,
+        "end_time": START + shown * WEEK + timedelta(hours=1),
+        "meeting_type": 1,
+        "sub_meetings": subs,
+    }
+    values.update(kw)
+    return info(meeting_id, **values)
+
+
+def test_a_series_is_found_while_its_first_occurrence_is_the_one_listed() -> None:
+    assert find_adoptable([series("5")], SERIES_SENT, taken=set()) == series("5")
+
+
+def test_a_series_is_found_by_its_first_occurrence_once_the_list_shows_a_later_one() -> None:
+    listed = series("5", shown=1)
+    assert find_adoptable([listed], SERIES_SENT, taken=set()) == listed
+    # Not by a later occurrence: a series whose second occurrence is what was sent is
+    # another series (made by hand, say), not this create's.
+    later = MeetingSpec(
+        userid="alice", subject="周会", start=START + WEEK, end=START + WEEK + timedelta(hours=1),
+        recurring_rule={"recurring_type": 2},
+    )  # fmt: skip
+    assert find_adoptable([listed], Sent.of(later), taken=set()) is None
+
+
+def test_a_series_and_a_normal_meeting_never_stand_in_for_each_other() -> None:
+    assert find_adoptable([info("6", meeting_type=0)], SERIES_SENT, taken=set()) is None
+    assert find_adoptable([series("5")], SENT, taken=set()) is None
+    # A record kept before the kind was matches either, as it did then.
+    unknown = Sent("alice", "周会", SENT.start, SENT.end)
+    assert find_adoptable([series("5")], unknown, taken=set()) == series("5")
+
+
+def test_the_kind_is_kept_with_what_was_sent() -> None:
+    assert SERIES_SENT.to_json()["meeting_type"] == 1 and SENT.to_json()["meeting_type"] == 0
+    assert Sent.from_json("alice", SERIES_SENT.to_json()) == SERIES_SENT
+    before = {"subject": "周会", "start": SENT.start, "end": SENT.end}
+    assert Sent.from_json("alice", before) == Sent("alice", "周会", SENT.start, SENT.end, None)
+    for kind in (True, 2, "1"):
+        assert Sent.from_json("alice", {**SENT.to_json(), "meeting_type": kind}) is None

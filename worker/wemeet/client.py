@@ -131,9 +131,13 @@ class WemeetClient:
         info, _ = self._call("update", "PUT", path, parse, body=update_body(spec))
         return info
 
-    def cancel_meeting(self, meeting_id: str, userid: str, reason_code: int = 1) -> None:
+    def cancel_meeting(
+        self, meeting_id: str, userid: str, reason_code: int = 1, *, recurring: bool = False
+    ) -> None:
+        """Cancel the meeting; ``recurring`` cancels the whole series."""
         path = f"/v1/meetings/{_meeting_segment(meeting_id)}/cancel"
-        self._call("cancel", "POST", path, _ignore, body=cancel_body(userid, reason_code))
+        body = cancel_body(userid, reason_code, recurring=recurring)
+        self._call("cancel", "POST", path, _ignore, body=body)
 
     def get_meeting(self, meeting_id: str, userid: str) -> MeetingInfo:
         path = f"/v1/meetings/{_meeting_segment(meeting_id)}"

@@ -31,6 +31,16 @@ def spec_from_row(row: MeetingRow) -> MeetingSpec:
     )
 
 
+def is_recurring(row: MeetingRow) -> bool:
+    """Whether the row's meeting is a series, read leniently: a cancel must go out even when
+    the rule no longer validates, and a series cancelled as a normal meeting can stay live.
+    Any rule the calendar wrote counts, well-formed or not; only an empty one does not."""
+    rule = row.recurring_rule
+    if isinstance(rule, MalformedJSON):
+        return bool(rule.raw.strip())
+    return bool(rule)
+
+
 def _time(value: datetime | MalformedTime | None, column: str) -> datetime | None:
     if isinstance(value, MalformedTime):
         raise InvalidMeeting(

@@ -183,14 +183,26 @@ def update_body(spec: MeetingSpec) -> dict[str, PlainJson]:
 
 
 def cancel_body(
-    userid: str, reason_code: int = 1, *, reason_detail: str | None = None
+    userid: str,
+    reason_code: int = 1,
+    *,
+    reason_detail: str | None = None,
+    recurring: bool = False,
 ) -> dict[str, PlainJson]:
-    """Body of ``POST /v1/meetings/{id}/cancel``."""
+    """Body of ``POST /v1/meetings/{id}/cancel``; ``recurring`` for a whole series.
+
+    A series is cancelled with ``meeting_type: 1``: the official CLI sends it to cancel the
+    whole series and calls 0 (the default) "a normal meeting or a single sub-meeting", so
+    without it a series may lose only one occurrence and stay live. A normal meeting's
+    body leaves it at the documented default.
+    """
     body: dict[str, PlainJson] = {
         "userid": checks.text(userid, "userid", required="local.userid_missing"),
         "instanceid": INSTANCE_ID,
         "reason_code": reason_code,
     }
+    if recurring:
+        body["meeting_type"] = 1
     if reason_detail:
         body["reason_detail"] = checks.text(reason_detail, "reason_detail")
     return body

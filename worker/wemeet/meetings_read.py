@@ -15,8 +15,21 @@ from worker.exceptions import MalformedResponse
 
 
 @dataclass(frozen=True)
+class SubMeeting:
+    """One occurrence of a recurring meeting, as ``sub_meetings`` lists it."""
+
+    sub_meeting_id: str | None = None
+    start_time: datetime | None = None  # aware, UTC
+    end_time: datetime | None = None  # aware, UTC
+
+
+@dataclass(frozen=True)
 class MeetingInfo:
-    """One meeting as the API describes it. Fields the answer leaves out are None."""
+    """One meeting as the API describes it. Fields the answer leaves out are None.
+
+    For a series (``meeting_type`` 1) the API's ``start_time``/``end_time`` may be those of
+    the occurrence in progress or next, not of the first: ``sub_meetings`` holds them all.
+    """
 
     meeting_id: str
     meeting_code: str | None = None
@@ -26,6 +39,8 @@ class MeetingInfo:
     end_time: datetime | None = None  # aware, UTC
     status: str | None = None  # MEETING_STATE_INIT, …_STARTED, …_CANCELLED, …
     creator_userid: str | None = None
+    meeting_type: int | None = None  # 0 normal, 1 recurring
+    sub_meetings: tuple[SubMeeting, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,7 +115,28 @@ def parse_meeting(
         end_time=_time(item, "end_time"),
         status=_optional_str(item, "status"),
         creator_userid=creator,
+        meeting_type=_optional_int(item, "meeting_type"),
+        sub_meetings=_sub_meetings(item),
     )
+
+
+def _sub_meetings(item: Mapping[str, object]) -> tuple[SubMeeting, ...]:
+    entries = item.get("sub_meetings")
+    if entries is None:
+        return ()
+    if not isinstance(entries, list):
+        raise MalformedResponse("sub_meetings is not a list")
+    out = []
+    for entry in entries:
+        sub = _object(entry, "sub_meetings entry")
+        out.append(
+            SubMeeting(
+                sub_meeting_id=_optional_str(sub, "sub_meeting_id"),
+                start_time=_time(sub, "start_time"),
+                end_time=_time(sub, "end_time"),
+            )
+        )
+    return tuple(out)
 
 
 def _meeting_list(body: Mapping[str, object], *, queried_userid: str) -> tuple[MeetingInfo, ...]:

@@ -17,7 +17,7 @@ from worker.quota.scopes import PauseTarget, Scope
 from worker.sync.provider import CallThrough, Remote
 from worker.wemeet import checks, clearing, errors
 from worker.wemeet.client import WemeetClient
-from worker.wemeet.from_row import spec_from_row
+from worker.wemeet.from_row import is_recurring, spec_from_row
 from worker.wemeet.lost_create import Sent, find_adoptable
 from worker.wemeet.meeting import MeetingSpec
 from worker.wemeet.meetings_read import MeetingInfo
@@ -49,7 +49,7 @@ class WemeetProvider:
         return replace(updated, note=clearing.note(request.uncleared))
 
     def cancel(self, meeting_id: str, owner: str, row: MeetingRow) -> None:
-        self.client.cancel_meeting(meeting_id, owner)
+        self.client.cancel_meeting(meeting_id, owner, recurring=is_recurring(row))
 
     def sent_content(self, request: MeetingSpec) -> Mapping[str, Any]:
         return Sent.of(request).to_json()
@@ -72,10 +72,13 @@ class WemeetProvider:
             )
         # Only meetings starting exactly then can match, so the listing runs from the sent
         # start time until the page cursor passes it: one page unless more than 20 of the
-        # user's meetings start at that moment. Each page is one call through the quota
-        # gate and the retries: a failed page is asked for again, not the whole list.
+        # user's meetings start at that moment. A series is the exception: the list orders
+        # it by its occurrence in progress or next, which can be any later time, so its
+        # lookup reads the list to its end. Each page is one call through the quota gate and
+        # the retries: a failed page is asked for again, not the whole list.
+        until = None if what.recurring else what.start
         candidates = self.client.list_user_meetings(
-            owner, pos=what.start, until=what.start, each_page=call
+            owner, pos=what.start, until=until, each_page=call
         )
         held = taken([c.meeting_id for c in candidates])
         found = find_adoptable(candidates, what, taken=held)
