@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from sqlalchemy import Index, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names on every backend, so migrations can refer to them.
@@ -25,3 +25,11 @@ MYSQL_TABLE_ARGS = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def only_on(index: Index, *dialects: str) -> Index:
+    """``index`` exists on these backends only: created there (``ddl_if``), and compared with
+    the database there alone by ``alembic check`` (alembic/env.py reads ``info``)."""
+    index.info["dialects"] = dialects
+    # A tuple of names is documented (and honoured); the annotation says one name.
+    return index.ddl_if(dialect=dialects)  # type: ignore[arg-type]

@@ -8,8 +8,9 @@ from typing import Any, cast
 from sqlalchemy import BigInteger, Index, Integer, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import MYSQL_TABLE_ARGS, Base
+from models.base import MYSQL_TABLE_ARGS, Base, only_on
 from models.types import JSONDocument, MalformedTime, UTCDateTime, utcnow
+from models.urgency import urgency
 
 # The calendar application writes these; changing any of them makes the row pending again
 # (a trigger created by migration 0001 on every backend). Adding a column here needs a
@@ -41,19 +42,7 @@ RowId = BigInteger().with_variant(Integer(), "sqlite")
 
 class Meeting(Base):
     __tablename__ = "meetings"
-    __table_args__ = (
-        # The claim query reads only due pending rows through this index, so its cost does
-        # not grow with the number of synced rows. MariaDB/MySQL have no partial indexes and
-        # get the plain composite one.
-        Index(
-            "ix_meetings_due",
-            "sync_state",
-            "next_attempt_at",
-            postgresql_where=text("sync_state = 'pending'"),
-            sqlite_where=text("sync_state = 'pending'"),
-        ),
-        MYSQL_TABLE_ARGS,
-    )
+    __table_args__ = (MYSQL_TABLE_ARGS,)
 
     id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
 
@@ -103,3 +92,31 @@ class Meeting(Base):
 
 # The table for Core statements (the store's SQL), typed as the Table it is.
 meetings_table = cast(Table, Meeting.__table__)
+_c = meetings_table.c
+
+# The claim reads due rows most urgent first (models.urgency) straight off an index, and
+# stops after a batch: its cost does not grow with the number of synced rows, and it sorts
+# nothing but the batch. PostgreSQL and SQLite: one partial index of the pending rows, in
+# that order.
+only_on(
+    Index(
+        "ix_meetings_claim",
+        *urgency(_c.status, _c.start_time, _c.id),
+        postgresql_where=text("sync_state = 'pending'"),
+        sqlite_where=text("sync_state = 'pending'"),
+    ),
+    "postgresql",
+    "sqlite",
+)
+# MariaDB has neither partial nor expression indexes, and sorting the due rows there would
+# lock every one of them (FOR UPDATE locks what it reads before the sort), so a second
+# worker would find none: the claim reads cancellations, then the rest, each in start order
+# from its own index (worker.store.claim).
+only_on(
+    Index("ix_meetings_claim_by_start", _c.sync_state, _c.start_time, _c.id), "mysql", "mariadb"
+)
+only_on(
+    Index("ix_meetings_claim_cancelled", _c.sync_state, _c.status, _c.start_time, _c.id),
+    "mysql",
+    "mariadb",
+)

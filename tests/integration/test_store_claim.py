@@ -1,21 +1,28 @@
-"""Claiming: only due rows, oldest due first, each row to exactly one worker."""
+"""Claiming: only due rows, most urgent first, each row to exactly one worker."""
 
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select, text, update
 
 from models import Meeting
 from tests.fixtures.databases import SQLITE_ONLY, T0, insert_meeting, read_meeting
-from worker.domain.rows import WriteOutcome
+from worker.domain.rows import MeetingRow, UnreadableRow, WriteOutcome
+from worker.store.claim import claim_ids
 from worker.store.engines import make_engine
 from worker.store.meetings import Store
 
 meetings = Meeting.__table__
 MINUTE = timedelta(minutes=1)
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
+def starting(at: datetime) -> dict[str, datetime]:
+    return {"start_time": at, "end_time": at + HOUR}
 
 
 def set_columns(engine: Engine, row_id: int, **values: object) -> None:
@@ -46,20 +53,97 @@ def test_only_due_rows_are_claimed(engine: Engine, store: Store) -> None:
     assert store.claim(owner="w2", now=T0, lease_seconds=90, limit=100) == []
 
 
-def test_rows_come_oldest_due_first_and_limit_holds(engine: Engine, store: Store) -> None:
-    late = insert_meeting(engine, "late")
-    early = insert_meeting(engine, "early")
-    fresh_1 = insert_meeting(engine, "fresh-1")
-    fresh_2 = insert_meeting(engine, "fresh-2")
-    set_columns(engine, late, next_attempt_at=T0 - MINUTE)
-    set_columns(engine, early, next_attempt_at=T0 - 5 * MINUTE)
+def test_a_cancellation_first_then_the_soonest_start_and_the_limit_holds(
+    engine: Engine, store: Store
+) -> None:
+    # Inserted oldest first in the order the claim used to take them: never tried, by id.
+    insert_meeting(engine, "next-month", **starting(T0 + 30 * DAY))
+    insert_meeting(engine, "tomorrow", **starting(T0 + DAY))
+    retry = insert_meeting(engine, "retry-in-20-min", **starting(T0 + 20 * MINUTE))
+    insert_meeting(engine, "in-10-min", **starting(T0 + 10 * MINUTE))
+    insert_meeting(engine, "cancel-in-60-days", status="cancelled", **starting(T0 + 60 * DAY))
+    set_columns(engine, retry, next_attempt_at=T0 - MINUTE, attempts=1)
 
-    first = store.claim(owner="w", now=T0, lease_seconds=60, limit=3)
-    rest = store.claim(owner="w", now=T0, lease_seconds=60, limit=3)
+    first = store.claim(owner="w", now=T0, lease_seconds=60, limit=2)
+    rest = store.claim(owner="w", now=T0, lease_seconds=60, limit=9)
 
-    assert [r.id for r in first] == [fresh_1, fresh_2, early]
-    assert [r.id for r in rest] == [late]
+    assert [r.external_id for r in first] == ["cancel-in-60-days", "in-10-min"]
+    assert [r.external_id for r in rest] == ["retry-in-20-min", "tomorrow", "next-month"]
     assert store.claim(owner="w", now=T0, lease_seconds=60, limit=0) == []
+
+
+def test_a_backlog_far_ahead_waits_behind_a_meeting_that_starts_soon(
+    engine: Engine, store: Store
+) -> None:
+    for n in range(20):  # next month's backlog, written long before
+        insert_meeting(engine, f"backlog-{n:02}", **starting(T0 + 30 * DAY + n * MINUTE))
+    insert_meeting(engine, "standup", **starting(T0 + 10 * MINUTE))
+
+    batch = store.claim(owner="w", now=T0, lease_seconds=60, limit=5)
+
+    assert [r.external_id for r in batch] == ["standup", *(f"backlog-{n:02}" for n in range(4))]
+
+
+def test_cancellations_among_themselves_and_equal_starts_go_by_start_then_age(
+    engine: Engine, store: Store
+) -> None:
+    later = insert_meeting(engine, "cancel-later", status="cancelled", **starting(T0 + DAY))
+    sooner = insert_meeting(engine, "cancel-sooner", status="cancelled", **starting(T0 + HOUR))
+    older = insert_meeting(engine, "same-start-older", **starting(T0 + HOUR))
+    newer = insert_meeting(engine, "same-start-newer", **starting(T0 + HOUR))
+
+    claimed = store.claim(owner="w", now=T0, lease_seconds=60, limit=9)
+
+    assert [r.id for r in claimed] == [sooner, later, older, newer]
+
+
+def test_a_row_without_a_start_is_still_claimed_and_first(engine: Engine, store: Store) -> None:
+    # It fails without a request (the start is required), so it costs no quota to go first.
+    for n in range(3):
+        insert_meeting(engine, f"soon-{n}", **starting(T0 + (n + 1) * MINUTE))
+    insert_meeting(engine, "no-start", start_time=None, end_time=None)
+    insert_meeting(engine, "cancel-no-start", status="cancelled", start_time=None, end_time=None)
+
+    batch = store.claim(owner="w", now=T0, lease_seconds=60, limit=3)
+
+    assert [r.external_id for r in batch] == ["cancel-no-start", "no-start", "soon-0"]
+
+
+@SQLITE_ONLY
+def test_a_start_written_as_other_text_ranks_by_its_instant_or_first(engine: Engine) -> None:
+    with engine.begin() as conn:
+        # 10:00 in Shanghai is 02:00 UTC: as text it would sort after every 09:30 UTC.
+        conn.execute(
+            text(
+                "INSERT INTO meetings (external_id, start_time) VALUES "
+                "('at-0930-utc', '2030-01-08 09:30:00.000000'), "
+                "('at-0200-utc', '2030-01-08T10:00:00+08:00'), "
+                "('garbled', 'after lunch')"
+            )
+        )
+
+    claimed = Store(engine).claim(owner="w", now=T0, lease_seconds=60, limit=9)
+
+    assert [r.external_id for r in claimed] == ["garbled", "at-0200-utc", "at-0930-utc"]
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_start_psycopg_cannot_read_ranks_first_not_last(engine: Engine, store: Store) -> None:
+    insert_meeting(engine, "soon", **starting(T0 + MINUTE))
+    for name, value in (("infinite", "infinity"), ("year-10000", "10000-01-01")):
+        insert_meeting(engine, name)
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE meetings SET start_time = :v WHERE external_id = :e"),
+                {"v": value, "e": name},
+            )
+
+    batch = store.claim(owner="w", now=T0, lease_seconds=60, limit=2)
+
+    # Both come back unreadable, to be failed by id: no value of theirs was decoded.
+    assert [isinstance(r, UnreadableRow) for r in batch] == [True, True]
+    [soon] = store.claim(owner="w", now=T0, lease_seconds=60, limit=9)
+    assert isinstance(soon, MeetingRow) and soon.external_id == "soon"
 
 
 def test_an_expired_lease_is_claimed_again(engine: Engine, store: Store) -> None:
@@ -172,3 +256,28 @@ def test_claim_skips_rows_locked_by_an_open_transaction(
         ]
     finally:
         other.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["postgresql", "mariadb"], indirect=True)
+def test_two_claims_at_once_share_the_most_urgent_rows_in_order(
+    migrated_url: str, engine: Engine
+) -> None:
+    # Inserted latest start first, so that neither id nor insertion order is the answer.
+    ids = [
+        insert_meeting(engine, f"r{n:02}", **starting(T0 + (40 - n) * MINUTE)) for n in range(30)
+    ]
+    cancels = [insert_meeting(engine, f"c{n}", status="cancelled") for n in range(2)]
+    by_urgency = cancels + ids[::-1]
+    other = make_engine(migrated_url)
+    try:
+        with engine.connect() as first, first.begin():
+            mine = claim_ids(first, owner="a", now=T0, expires=T0 + MINUTE, limit=5)
+            # The first claim's transaction is still open, holding its rows: a sort of the
+            # due rows would hold all of them (MariaDB locks what it reads before sorting).
+            with other.connect() as second, second.begin():
+                theirs = claim_ids(second, owner="b", now=T0, expires=T0 + MINUTE, limit=5)
+    finally:
+        other.dispose()
+
+    assert mine == by_urgency[:5]
+    assert theirs == by_urgency[5:10]

@@ -1,9 +1,17 @@
-"""The claim: lease a batch of due rows, in the one way each backend does it safely.
+"""The claim: lease a batch of due rows, most urgent first, in the one way each backend does
+it safely.
 
-PostgreSQL: one ``UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED) RETURNING id``.
-MariaDB/MySQL (no UPDATE … RETURNING): ``SELECT id … FOR UPDATE SKIP LOCKED``, then UPDATE.
-SQLite: one ``UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING id`` inside ``BEGIN
-IMMEDIATE`` (worker.store.engines.write_transaction), serialised by the write lock.
+Most urgent: cancellations, then the soonest start, then the oldest row (models.urgency). Each
+backend reads the due rows in that order straight off an index and stops after the batch, so
+the claim sorts nothing but the batch, whatever the number of rows pending:
+
+PostgreSQL: one statement, ``UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED) RETURNING``,
+its batch put back in order (RETURNING keeps none), over the partial index ix_meetings_claim.
+SQLite: the same SELECT, then the UPDATE of its ids, inside ``BEGIN IMMEDIATE``
+(worker.store.engines.write_transaction), serialised by the write lock.
+MariaDB/MySQL (no partial index, on MariaDB no expression index, no UPDATE … RETURNING):
+``SELECT id … FOR UPDATE SKIP LOCKED`` of the cancellations, then of the rest if the batch
+has room, each in start order off an index of its own; then the UPDATE.
 
 The claim hands out ids only, which every driver can decode; the rows are then read in the
 same transaction by worker.store.read, where a value a driver cannot decode fails its own
@@ -30,6 +38,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from models import meetings_table
 from models.types import UTCDateTime
+from models.urgency import CANCELLED, start_rank, urgency
 
 meetings = meetings_table
 c = meetings.c
@@ -62,20 +71,24 @@ def _sync_after_passed(now: datetime, dialect: str) -> ColumnElement[bool]:
     )
 
 
-def due_ids(now: datetime, dialect: str, limit: int) -> Select[int]:
-    """The ids of up to ``limit`` due rows, oldest due first (served by ix_meetings_due)."""
-    never_tried_first = (
-        c.next_attempt_at.asc()  # MariaDB/MySQL already sort NULL first and lack the syntax
-        if dialect in ("mysql", "mariadb")
-        else c.next_attempt_at.asc().nulls_first()
+def most_urgent(now: datetime, dialect: str, limit: int) -> Select[int]:
+    """The ids of up to ``limit`` due rows, most urgent first (read off ix_meetings_claim).
+
+    Not for MariaDB/MySQL, which cannot read this order off an index: see ``_lock_in_parts``.
+    """
+    return (
+        select(c.id)
+        .where(is_due(now, dialect))
+        .order_by(*urgency(c.status, c.start_time, c.id))
+        .limit(limit)
     )
-    return select(c.id).where(is_due(now, dialect)).order_by(never_tried_first, c.id).limit(limit)
 
 
 def claim_ids(
     conn: Connection, *, owner: str, now: datetime, expires: datetime, limit: int
 ) -> list[int]:
-    """Lease due rows to ``owner`` within the caller's transaction; returns their ids."""
+    """Lease due rows to ``owner`` within the caller's transaction; their ids, most urgent
+    first."""
     dialect = conn.dialect.name
     lease: dict[str, Any] = {
         "lease_owner": owner,
@@ -83,17 +96,55 @@ def claim_ids(
         # Counted at claim time, so a row that crashes its worker still runs out of attempts.
         "attempts": c.attempts + 1,
     }
-    chosen = due_ids(now, dialect, limit)
     if dialect == "postgresql":
-        due = chosen.with_for_update(skip_locked=True).cte("due")
-        stmt = update(meetings).where(c.id == due.c.id).values(lease).returning(c.id)
-        return list(conn.scalars(stmt))
-    if dialect == "sqlite":
-        stmt = (
-            update(meetings).where(c.id.in_(chosen.scalar_subquery())).values(lease).returning(c.id)
+        due = most_urgent(now, dialect, limit).with_for_update(skip_locked=True).cte("due")
+        leased = (
+            update(meetings)
+            .where(c.id == due.c.id)
+            .values(lease)
+            .returning(c.id, c.status, c.start_time)
+            .cte("leased")
         )
-        return list(conn.scalars(stmt))
-    ids = list(conn.scalars(chosen.with_for_update(skip_locked=True)))
+        # Sorted on the server: the start time never has to be decoded here.
+        ordered = select(leased.c.id).order_by(
+            *urgency(leased.c.status, leased.c.start_time, leased.c.id)
+        )
+        return list(conn.scalars(ordered))
+    if dialect == "sqlite":
+        # No other writer can come between the SELECT and the UPDATE: the transaction holds
+        # the write lock from its BEGIN.
+        ids = list(conn.scalars(most_urgent(now, dialect, limit)))
+    else:
+        ids = _lock_in_parts(conn, now, dialect, limit)
     if ids:
         conn.execute(update(meetings).where(c.id.in_(ids)).values(lease))
     return ids
+
+
+def _lock_in_parts(conn: Connection, now: datetime, dialect: str, limit: int) -> list[int]:
+    """MariaDB/MySQL: lock the most urgent due rows, cancellations first, then the rest.
+
+    Each part is read in start order off its own index (ix_meetings_claim_cancelled,
+    ix_meetings_claim_by_start) and stops at the batch. One ORDER BY over both would sort
+    the due rows instead, and FOR UPDATE locks every row it reads before the sort: all of
+    them, until the claim commits, so that a second worker would find none to claim.
+    """
+    cancelled = c.status == CANCELLED
+    ids = list(conn.scalars(_due_in_start_order(now, dialect, limit, cancelled)))
+    if len(ids) < limit:
+        # The cancellations still due are this claim's now, or locked by another worker.
+        rest = c.status.is_distinct_from(CANCELLED)
+        ids += conn.scalars(_due_in_start_order(now, dialect, limit - len(ids), rest))
+    return ids
+
+
+def _due_in_start_order(
+    now: datetime, dialect: str, limit: int, part: ColumnElement[bool]
+) -> Select[int]:
+    return (
+        select(c.id)
+        .where(is_due(now, dialect), part)
+        .order_by(start_rank(c.start_time), c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -36,7 +36,6 @@ from worker.domain.rows import (
     CallLogEntry,
     ClaimedRow,
     StatusSummary,
-    UnreadableRow,
     WriteOutcome,
 )
 from worker.store.claim import claim_ids
@@ -46,7 +45,6 @@ from worker.store.summary import summarise
 
 logger = logging.getLogger(__name__)
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ERROR_CODE_LENGTH = 40
 # Long enough for any API message; short enough that no backend refuses the write-back.
 ERROR_MESSAGE_LENGTH = 2000
@@ -66,7 +64,8 @@ class Store:
     def claim(
         self, *, owner: str, now: datetime, lease_seconds: float, limit: int
     ) -> list[ClaimedRow]:
-        """Lease up to ``limit`` due rows to ``owner``, oldest due first; counts an attempt.
+        """Lease up to ``limit`` due rows to ``owner``, most urgent first (cancellations,
+        then the soonest start: models.urgency); counts an attempt.
 
         Due: pending, past ``next_attempt_at`` and ``sync_after``, and not leased (or the
         lease expired). Two claimers never get the same row: ``FOR UPDATE SKIP LOCKED`` on
@@ -82,7 +81,7 @@ class Store:
         with write_transaction(self.engine) as conn:
             ids = claim_ids(conn, owner=owner, now=now, expires=expires, limit=limit)
             rows = read_claimed(conn, ids)
-        claimed = sorted(rows, key=_due_order)
+        claimed = _in_claim_order(rows, ids)
         if claimed:
             logger.debug("rows_claimed owner=%s count=%d", owner, len(claimed))
         return claimed
@@ -382,8 +381,9 @@ def _refunded_attempts() -> ColumnElement[int]:
     return case((meetings.c.attempts > 0, meetings.c.attempts - 1), else_=0)
 
 
-def _due_order(row: ClaimedRow) -> tuple[bool, datetime, int]:
-    # Never-tried rows (no next_attempt_at) first, then by due time, then by age. An
-    # unreadable row has no time to sort by; it goes first, failing it costs no request.
-    at = None if isinstance(row, UnreadableRow) else row.next_attempt_at
-    return (at is not None, at or EPOCH, row.id)
+def _in_claim_order(rows: list[ClaimedRow], ids: list[int]) -> list[ClaimedRow]:
+    # The database's order, not one computed again here from the values read: those can
+    # differ from what the database compared (SQLite ranks text by julianday()), and an
+    # unreadable row has none to compare.
+    position = {row_id: n for n, row_id in enumerate(ids)}
+    return sorted(rows, key=lambda row: position[row.id])
