@@ -59,7 +59,7 @@ def build_client(
         app_id=w.app_id, secret_id=w.secret_id, secret_key=w.secret_key, sdk_id=w.sdk_id or None
     )
     return WemeetClient(
-        AkSkAuth(credentials),
+        AkSkAuth(credentials, registered=str(w.registered)),
         w.base_url,
         session=session,
         connect_timeout=w.connect_timeout_seconds,

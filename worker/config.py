@@ -48,6 +48,10 @@ class WemeetConfig:
     secret_key: str = field(default="", repr=False)
     timeout_seconds: float = 10.0
     connect_timeout_seconds: float = 3.05
+    # X-TC-Registered: 1 for users registered with the account (SSO or user management),
+    # whose meetings are then visible in the app (seed 001); 0 for accounts whose userids
+    # are not registered users, where 1 fails (seed 000).
+    registered: int = 1
 
 
 @dataclass(frozen=True)
@@ -332,6 +336,11 @@ def _validate(config: Config) -> None:
         raise ConfigError(
             "wemeet.auth = 'oauth': OAuth mode is not available yet in this version; use "
             "'aksk' (an enterprise self-built app's SecretId and SecretKey)"
+        )
+    if w.registered not in (0, 1):
+        raise ConfigError(
+            f"wemeet.registered = {w.registered}: expected 0 or 1 (the X-TC-Registered header: "
+            "1 for registered users, 0 for userids that are not registered users)"
         )
     positive = {
         "wemeet.timeout_seconds": w.timeout_seconds,

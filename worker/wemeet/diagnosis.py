@@ -20,7 +20,8 @@ _CAUSES: Mapping[int, tuple[str, ...]] = MappingProxyType(
             "or base64 of the raw digest: it must be Base64(lower-case hex(HMAC-SHA256)).",
             "The body or URI that was signed differs from what was sent (a proxy that rewrites "
             "requests, or a body that never made it into the request).",
-            "The X-TC-Registered header is missing or wrong (it must be 1 for registered users).",
+            "The X-TC-Registered header does not fit the account (wemeet.registered): userids "
+            "that are not registered users need 0; registered users take 0 or 1.",
             "wemeet.sdk_id is set although the app has no SdkId, or is missing although it "
             "has one.",
         ),
