@@ -122,7 +122,11 @@ def build_pass(
         batch_size=wk.batch_size,
         lease_seconds=wk.lease_seconds,
         max_attempts=wk.max_attempts,
-        retry=RetryPolicy(base_seconds=wk.retry_base_seconds, cap_seconds=wk.retry_max_seconds),
+        retry=RetryPolicy(
+            base_seconds=wk.retry_base_seconds,
+            cap_seconds=wk.retry_max_seconds,
+            saturated_seconds=wk.retry_saturated_seconds,
+        ),
     )
     stop = stop or threading.Event()
     halt = stop

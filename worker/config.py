@@ -62,6 +62,7 @@ class WorkerConfig:
     max_attempts: int = 10
     retry_base_seconds: float = 30.0
     retry_max_seconds: float = 3600.0
+    retry_saturated_seconds: float = 3600.0
     circuit_cooldown_seconds: float = 300.0
     writeback_retry_seconds: float = 60.0
     log_retention_days: float = 30.0
@@ -351,6 +352,7 @@ def _validate(config: Config) -> None:
         "worker.max_attempts": wk.max_attempts,
         "worker.retry_base_seconds": wk.retry_base_seconds,
         "worker.retry_max_seconds": wk.retry_max_seconds,
+        "worker.retry_saturated_seconds": wk.retry_saturated_seconds,
         "worker.circuit_cooldown_seconds": wk.circuit_cooldown_seconds,
         "worker.log_retention_days": wk.log_retention_days,
     }

@@ -42,6 +42,14 @@ _CAUSES: Mapping[int, tuple[str, ...]] = MappingProxyType(
             "wemeet.base_url points at the wrong host or path prefix (it should be "
             "https://api.meeting.qq.com), or the interface is not open to this app.",
         ),
+        200005: (
+            "A proxy or gateway between this host and the API changes request bodies "
+            "(re-encodes, truncates or compresses them): check HTTPS_PROXY and whatever "
+            "wemeet.base_url points at.",
+            "meeting-sync sent a body that does not parse: a fault of meeting-sync itself, "
+            "since it sends only JSON it has encoded and checked. Report it with the trace id "
+            "of the log line; no row was failed for it.",
+        ),
         -1: (
             "wemeet.base_url points at something that is not the Tencent Meeting API (the "
             "answer had no error body), or a proxy in between rejected the request.",

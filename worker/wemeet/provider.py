@@ -90,8 +90,7 @@ class WemeetProvider:
         return scopes_for(operation, owner, self.quotas)
 
     def pause_for(self, error: ApiError, operation: str, owner: str | None) -> PauseTarget | None:
-        target = pause_target(error.error_code, owner, self.quotas)
-        return None if target is None else PauseTarget(*target)
+        return pause_target(error.error_code, operation, owner, self.quotas)
 
 
 def _remote(info: MeetingInfo) -> Remote:
