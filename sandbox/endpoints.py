@@ -15,6 +15,7 @@ from sandbox.errors import (
     UNSUPPORTED,
     reject,
 )
+from sandbox.registered import applied, named, unknown_people
 from sandbox.state import KEPT_FIELDS, Meeting, MeetingStore
 from sandbox.validate import (
     check_create,
@@ -88,7 +89,9 @@ def _create(
 ) -> dict[str, Any]:
     creator = require_user(body.get("userid"), config.users)
     start, end = check_create(body, config.sensitive_words)
-    meeting = store.create(creator, start, end, _kept(body), now)
+    unknown = unknown_people(body, config.users)
+    meeting = store.create(creator, start, end, _kept(applied(body, unknown)), now)
+    meeting.not_registered = unknown
     return {"meeting_number": 1, "meeting_info_list": [meeting.info(now)]}
 
 
@@ -131,7 +134,9 @@ def _update(
     check_times(start, end)
     check_optional(body, stored_rule=meeting.fields.get("recurring_rule"))
     meeting.start_time, meeting.end_time = start, end
-    meeting.fields.update(_kept(body))
+    unknown = unknown_people(body, config.users)
+    meeting.fields.update(_kept(applied(body, unknown)))
+    meeting.not_registered.update(unknown)
     if int_field(body.get("meeting_type", 0)) == 0:
         # The real service turns a recurring meeting into a normal one when an update
         # leaves meeting_type out (spec §3).
@@ -142,7 +147,12 @@ def _update(
     return {
         "meeting_number": 1,
         "meeting_info_list": [
-            {"meeting_id": meeting.meeting_id, "meeting_code": meeting.meeting_code}
+            {
+                "meeting_id": meeting.meeting_id,
+                "meeting_code": meeting.meeting_code,
+                # The people of this update that were not applied.
+                "user_non_registered": named(unknown),
+            }
         ],
     }
 

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sandbox.registered import named
+
 STATE_INIT = "MEETING_STATE_INIT"
 STATE_STARTED = "MEETING_STATE_STARTED"
 STATE_ENDED = "MEETING_STATE_ENDED"
@@ -39,6 +41,8 @@ class Meeting:
     updated_at: float = 0.0
     cancelled_at: float | None = None
     updates: int = 0
+    # Per role (hosts, invitees), the people last sent that are no users of the account.
+    not_registered: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def sort_key(self) -> tuple[int, int]:
@@ -68,7 +72,7 @@ class Meeting:
             "type": self.fields.get("type", 0),
             "meeting_type": self.fields.get("meeting_type", 0),
             "settings": self.fields.get("settings") or {},
-            "user_non_registered": [],
+            "user_non_registered": named(self.not_registered),
         }
         for key in ("password", "location", "time_zone", "recurring_rule"):
             if self.fields.get(key) not in (None, ""):

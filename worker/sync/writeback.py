@@ -28,9 +28,15 @@ class RowWrites:
         meeting_id: str | None,
         meeting_code: str | None,
         join_url: str | None,
+        *,
+        not_applied: tuple[str, ...] | None,
     ) -> str:
         """Write a success back; returns what the pass counts: ``done`` as asked, or what
-        the write found instead (another worker owns the row; the calendar edited it)."""
+        the write found instead (another worker owns the row; the calendar edited it).
+
+        ``not_applied``: what the provider's answer says it did not apply (empty clears
+        what the row holds); None keeps it, when no answer says anything new.
+        """
 
         def write() -> WriteOutcome:
             # synced_at is the database's clock at the write: no extra round trip for it.
@@ -41,6 +47,7 @@ class RowWrites:
                 meeting_id=meeting_id,
                 meeting_code=meeting_code,
                 join_url=join_url,
+                not_applied=not_applied,
             )
 
         try:

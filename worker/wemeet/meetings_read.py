@@ -26,6 +26,9 @@ class MeetingInfo:
     end_time: datetime | None = None  # aware, UTC
     status: str | None = None  # MEETING_STATE_INIT, …_STARTED, …_CANCELLED, …
     creator_userid: str | None = None
+    # Userids of the request's hosts and invitees that the API did not apply, as they are
+    # no registered users of the account.
+    user_non_registered: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,22 @@ def parse_meeting(
         end_time=_time(item, "end_time"),
         status=_optional_str(item, "status"),
         creator_userid=creator,
+        user_non_registered=_userids(item.get("user_non_registered")),
     )
+
+
+def _userids(value: object) -> tuple[str, ...]:
+    """The userids of a list the API names people in (strings, or ``{"userid": ...}``),
+    each once. Leniently: it only informs, and a surprise in it must not turn a meeting
+    that was made into a malformed answer, so anything else in it is left out."""
+    if not isinstance(value, list):
+        return ()
+    found: dict[str, None] = {}
+    for entry in value:
+        userid = entry.get("userid") if isinstance(entry, Mapping) else entry
+        if isinstance(userid, str) and userid:
+            found.setdefault(userid, None)
+    return tuple(found)
 
 
 def _meeting_list(body: Mapping[str, object], *, queried_userid: str) -> tuple[MeetingInfo, ...]:

@@ -20,6 +20,7 @@ from worker.wemeet.from_row import spec_from_row
 from worker.wemeet.lost_create import Sent, find_adoptable
 from worker.wemeet.meeting import MeetingSpec
 from worker.wemeet.meetings_read import MeetingInfo
+from worker.wemeet.not_applied import not_applied
 from worker.wemeet.quota import WemeetQuotas, pause_target, scopes_for
 
 NAME = "wemeet"
@@ -39,10 +40,10 @@ class WemeetProvider:
         return checks.meeting_id(meeting_id)
 
     def create(self, request: MeetingSpec) -> Remote:
-        return _remote(self.client.create_meeting(request))
+        return _remote(self.client.create_meeting(request), request)
 
     def update(self, meeting_id: str, request: MeetingSpec) -> Remote:
-        return _remote(self.client.update_meeting(meeting_id, request))
+        return _remote(self.client.update_meeting(meeting_id, request), request)
 
     def cancel(self, meeting_id: str, owner: str, row: MeetingRow) -> None:
         self.client.cancel_meeting(meeting_id, owner)
@@ -75,7 +76,8 @@ class WemeetProvider:
         )
         held = taken([c.meeting_id for c in candidates])
         found = find_adoptable(candidates, what, taken=held)
-        return None if found is None else _remote(found)
+        # What the create sent of its hosts and invitees is not kept: the lines name no role.
+        return None if found is None else _remote(found, None)
 
     def classify(self, error: ApiError, operation: str) -> ErrorKind:
         return errors.classify_error(error, operation)
@@ -93,5 +95,5 @@ class WemeetProvider:
         return pause_target(error.error_code, operation, owner, self.quotas)
 
 
-def _remote(info: MeetingInfo) -> Remote:
-    return Remote(info.meeting_id, info.meeting_code, info.join_url)
+def _remote(info: MeetingInfo, sent: MeetingSpec | None) -> Remote:
+    return Remote(info.meeting_id, info.meeting_code, info.join_url, not_applied(info, sent))
