@@ -191,7 +191,7 @@ class QuotaLedger:
         if sliding:
             conn.execute(insert(events), sliding)
         for scope in scopes:
-            limited = set()
+            limited: set[Period] = set()  # windows a rate counts already
             for rate in scope.rates:
                 if not is_sliding(rate):
                     self._count(conn, scope.key, rate.period, now)
