@@ -85,6 +85,10 @@ class Meeting(Base):
     # matches this, since the calendar may have edited the row after the answer was lost.
     create_intent_sent: Mapped[Any] = mapped_column(JSONDocument, nullable=True)
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the API did not apply of the meeting as last synced, one line per userid joined
+    # by "; " ("host bob@corp is not a registered user: not applied"); NULL when it applied
+    # everything.
+    user_non_registered: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=utcnow())
     # When the calendar last changed the row (set by the trigger, not by worker writes).
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=utcnow())

@@ -15,6 +15,7 @@ from sandbox.errors import (
     UNSUPPORTED,
     reject,
 )
+from sandbox.registered import applied, named, unknown_people
 from sandbox.state import KEPT_FIELDS, Meeting, MeetingStore
 from sandbox.validate import (
     check_create,
@@ -95,7 +96,9 @@ def _create(
 ) -> dict[str, Any]:
     creator = require_user(body.get("userid"), config.users)
     start, end = check_create(body, config.sensitive_words)
-    meeting = store.create(creator, start, end, _kept(body), now)
+    unknown = unknown_people(body, config.users)
+    meeting = store.create(creator, start, end, _kept(applied(body, unknown)), now)
+    meeting.not_registered = unknown
     return {"meeting_number": 1, "meeting_info_list": [meeting.info(now)]}
 
 
@@ -139,7 +142,8 @@ def _update(
     check_optional(body, stored_rule=meeting.fields.get("recurring_rule"))
     before = (meeting.start_time, meeting.end_time, meeting.recurring)
     meeting.start_time, meeting.end_time = start, end
-    kept = _kept(body)
+    unknown = unknown_people(body, config.users)
+    kept = _kept(applied(body, unknown))
     if isinstance(kept.get("settings"), Mapping):
         # An update's settings change the keys it sends and keep the others: the API
         # documents no reset of a key left out, so the sandbox holds clients to the stricter
@@ -147,6 +151,7 @@ def _update(
         # empty ("" or []) is cleared.
         kept["settings"] = {**meeting.fields.get("settings", {}), **kept["settings"]}
     meeting.fields.update(kept)
+    meeting.not_registered.update(unknown)
     if int_field(body.get("meeting_type", 0)) == 0:
         # The real service turns a recurring meeting into a normal one when an update
         # leaves meeting_type out (spec §3; the SDK's update model: "默认值为0"), and a
@@ -160,7 +165,12 @@ def _update(
     return {
         "meeting_number": 1,
         "meeting_info_list": [
-            {"meeting_id": meeting.meeting_id, "meeting_code": meeting.meeting_code}
+            {
+                "meeting_id": meeting.meeting_id,
+                "meeting_code": meeting.meeting_code,
+                # The people of this update that were not applied.
+                "user_non_registered": named(unknown),
+            }
         ],
     }
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.recurrence import meeting_zone, occurrences
+from sandbox.registered import named
 
 STATE_INIT = "MEETING_STATE_INIT"
 STATE_STARTED = "MEETING_STATE_STARTED"
@@ -69,6 +70,8 @@ class Meeting:
     cancelled_at: float | None = None
     updates: int = 0
     sub_meetings: list[SubMeeting] = field(default_factory=list)
+    # Per role (hosts, invitees), the people last sent that are no users of the account.
+    not_registered: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def recurring(self) -> bool:
@@ -137,7 +140,7 @@ class Meeting:
             "type": self.fields.get("type", 0),
             "meeting_type": self.fields.get("meeting_type", 0),
             "settings": self.fields.get("settings") or {},
-            "user_non_registered": [],
+            "user_non_registered": named(self.not_registered),
         }
         for key in ("password", "location", "time_zone", "recurring_rule"):
             if self.fields.get(key) not in (None, ""):

@@ -59,7 +59,7 @@ def build_client(
         app_id=w.app_id, secret_id=w.secret_id, secret_key=w.secret_key, sdk_id=w.sdk_id or None
     )
     return WemeetClient(
-        AkSkAuth(credentials),
+        AkSkAuth(credentials, registered=str(w.registered)),
         w.base_url,
         session=session,
         connect_timeout=w.connect_timeout_seconds,
@@ -122,7 +122,11 @@ def build_pass(
         batch_size=wk.batch_size,
         lease_seconds=wk.lease_seconds,
         max_attempts=wk.max_attempts,
-        retry=RetryPolicy(base_seconds=wk.retry_base_seconds, cap_seconds=wk.retry_max_seconds),
+        retry=RetryPolicy(
+            base_seconds=wk.retry_base_seconds,
+            cap_seconds=wk.retry_max_seconds,
+            saturated_seconds=wk.retry_saturated_seconds,
+        ),
     )
     stop = stop or threading.Event()
     halt = stop

@@ -48,6 +48,10 @@ class WemeetConfig:
     secret_key: str = field(default="", repr=False)
     timeout_seconds: float = 10.0
     connect_timeout_seconds: float = 3.05
+    # X-TC-Registered: 1 for users registered with the account (SSO or user management),
+    # whose meetings are then visible in the app (seed 001); 0 for accounts whose userids
+    # are not registered users, where 1 fails (seed 000).
+    registered: int = 1
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class WorkerConfig:
     max_attempts: int = 10
     retry_base_seconds: float = 30.0
     retry_max_seconds: float = 3600.0
+    retry_saturated_seconds: float = 3600.0
     circuit_cooldown_seconds: float = 300.0
     writeback_retry_seconds: float = 60.0
     log_retention_days: float = 30.0
@@ -333,6 +338,11 @@ def _validate(config: Config) -> None:
             "wemeet.auth = 'oauth': OAuth mode is not available yet in this version; use "
             "'aksk' (an enterprise self-built app's SecretId and SecretKey)"
         )
+    if w.registered not in (0, 1):
+        raise ConfigError(
+            f"wemeet.registered = {w.registered}: expected 0 or 1 (the X-TC-Registered header: "
+            "1 for registered users, 0 for userids that are not registered users)"
+        )
     positive = {
         "wemeet.timeout_seconds": w.timeout_seconds,
         "wemeet.connect_timeout_seconds": w.connect_timeout_seconds,
@@ -342,6 +352,7 @@ def _validate(config: Config) -> None:
         "worker.max_attempts": wk.max_attempts,
         "worker.retry_base_seconds": wk.retry_base_seconds,
         "worker.retry_max_seconds": wk.retry_max_seconds,
+        "worker.retry_saturated_seconds": wk.retry_saturated_seconds,
         "worker.circuit_cooldown_seconds": wk.circuit_cooldown_seconds,
         "worker.log_retention_days": wk.log_retention_days,
     }

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.engine import make_url
 
-from models import quota_counters_table, quota_events_table
+from models import quota_counters_table, quota_events_table, quota_pauses_table
 from tests.fixtures.clock import DatabaseTime
 from worker.quota.ledger import Granted, QuotaLedger, Wait
 from worker.quota.rates import parse_period, parse_rate
@@ -231,3 +231,32 @@ def test_a_minute_rate_and_a_day_rate_together_across_midnight(engine: Engine) -
     first_after_midnight = min(g for g in grants if g.astimezone(SHANGHAI).day == 8)
     assert first_after_midnight >= datetime(2030, 1, 8, 0, 0, 2, tzinfo=SHANGHAI)
     assert first_after_midnight < datetime(2030, 1, 8, 0, 0, 3, tzinfo=SHANGHAI)
+
+
+def test_counted_windows_count_every_call_and_never_hold_one_back(engine: Engine) -> None:
+    clock = DatabaseTime(T0)
+    book = ledger(engine, clock)
+    minute, day = parse_period("60s"), parse_period("1d")
+    user = Scope("user_create:x:alice", (parse_rate("2000/1h"),), counted=(minute, day))
+    for _ in range(30):
+        assert isinstance(book.reserve([user]), Granted)
+    counted = select(quota_counters_table.c.period, quota_counters_table.c.used).where(
+        quota_counters_table.c.scope == "user_create:x:alice"
+    )
+    with engine.connect() as db:
+        assert {str(p): int(n) for p, n in db.execute(counted)} == {"60s": 30, "1d": 30}
+
+
+def test_a_pause_that_ran_out_is_kept_a_while_for_the_retry_after_it(engine: Engine) -> None:
+    clock = DatabaseTime(T0)
+    book = ledger(engine, clock)
+    book.pause("user_create:x:alice", 9008, parse_period("60s"))
+    clock.now += timedelta(minutes=5)
+    book.prune(clock.now)
+    with engine.connect() as db:
+        assert db.scalar(select(func.count()).select_from(quota_pauses_table)) == 1
+    assert book.pauses() == []  # no longer holding anything back
+    clock.now += timedelta(hours=3)
+    book.prune(clock.now)
+    with engine.connect() as db:
+        assert db.scalar(select(func.count()).select_from(quota_pauses_table)) == 0

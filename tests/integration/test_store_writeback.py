@@ -286,3 +286,32 @@ def test_meeting_ids_taken_names_ids_other_rows_hold(engine: Engine, store: Stor
         conn.execute(update(meetings).where(meetings.c.id == b).values(meeting_id="m-b"))
     assert store.meeting_ids_taken(["m-a", "m-b", "m-x"], except_row=a) == {"m-b"}
     assert store.meeting_ids_taken([], except_row=a) == set()
+
+
+def test_what_was_not_applied_is_set_kept_when_nothing_is_known_and_cleared(
+    engine: Engine, store: Store
+) -> None:
+    row_id = insert_meeting(engine, "a")
+    edits = iter(range(3))
+
+    def sync_with(not_applied: tuple[str, ...] | None) -> str | None:
+        with engine.begin() as conn:  # pending again, as a calendar edit makes it
+            subject = f"edit {next(edits)}"
+            conn.execute(update(meetings).where(meetings.c.id == row_id).values(subject=subject))
+        row = claim_one(store, now=T0 + timedelta(hours=1))
+        outcome = store.record_synced(
+            row.id,
+            owner="w1",
+            revision=row.revision,
+            meeting_id="m-1",
+            meeting_code=None,
+            join_url=None,
+            not_applied=not_applied,
+        )
+        assert outcome is WriteOutcome.WRITTEN
+        return read_meeting(engine, row_id).user_non_registered
+
+    lines = ("host bob is not a registered user: not applied", "invitee 张三 is not ...")
+    assert sync_with(lines) == "; ".join(lines)
+    assert sync_with(None) == "; ".join(lines)  # a write that learnt nothing keeps it
+    assert sync_with(()) is None

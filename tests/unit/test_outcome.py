@@ -66,3 +66,22 @@ def test_transient_failures_come_back_later_and_count_as_attempts() -> None:
 def test_quota_errors_park_the_row_without_spending_its_attempts(code: int) -> None:
     decision = outcome(api(code))
     assert isinstance(decision, RetryLater) and decision.refund and decision.code == str(code)
+
+
+@pytest.mark.parametrize("operation", ["create", "update"])
+def test_too_many_concurrent_meetings_waits_a_long_back_off_without_spending_attempts(
+    operation: str,
+) -> None:
+    decision = outcome(
+        api(9098, "会议并发数量超过限制", status=500), operation=operation, attempt=9
+    )
+    assert isinstance(decision, RetryLater) and decision.refund and decision.code == "9098"
+    # Half an hour to an hour by default, whatever the attempt: no growth, no giving up.
+    assert NOW + timedelta(minutes=30) <= decision.at <= NOW + timedelta(hours=1)
+    assert decision.message.startswith("会议并发数量超过限制")
+
+
+def test_a_body_the_api_cannot_parse_trips_the_circuit() -> None:
+    decision = outcome(api(200005, "json parse error"))
+    assert isinstance(decision, Trip) and decision.code == "200005"
+    assert "proxy" in decision.diagnosis

@@ -7,8 +7,11 @@ from zoneinfo import ZoneInfo
 from worker.config import QuotaConfig
 from worker.quota.rates import parse_period, parse_rate
 from worker.quota.scopes import (
+    Escalation,
+    PauseTarget,
     calendar_wait,
     calendar_windows,
+    escalates,
     is_sliding,
     pause_until,
     sliding_wait,
@@ -26,8 +29,32 @@ def quotas(app_id: str) -> WemeetQuotas:
 
 def test_a_create_spends_the_app_quota_and_the_creators_quota_together() -> None:
     keys = [s.key for s in scopes_for("create", "alice", quotas("app1"))]
-    assert keys == ["app:app1", "app_create:app1", "user_create:app1:alice"]
-    assert [s.key for s in scopes_for("update", "alice", quotas("app1"))] == ["app:app1"]
+    assert keys == [
+        "app:app1",
+        "app_op:app1:create",
+        "app_create:app1",
+        "user_create:app1:alice",
+    ]
+    assert [s.key for s in scopes_for("update", "alice", quotas("app1"))] == [
+        "app:app1",
+        "app_op:app1:update",
+    ]
+
+
+def test_queries_pass_the_scope_of_their_interface_and_that_of_all_queries() -> None:
+    for operation in ("get", "list"):
+        keys = [s.key for s in scopes_for(operation, "alice", quotas("a"))]
+        assert keys == ["app:a", f"app_op:a:{operation}", "app_query:a"]
+    assert [s.key for s in scopes_for("cancel", "alice", quotas("a"))] == [
+        "app:a",
+        "app_op:a:cancel",
+    ]
+
+
+def test_the_creators_scope_counts_the_minute_and_the_day_a_9008_is_judged_by() -> None:
+    user = scopes_for("create", "alice", quotas("a"))[-1]
+    assert user.counted == (parse_period("60s"), parse_period("1d"))
+    assert all(s.counted == () for s in scopes_for("create", "alice", quotas("a"))[:-1])
 
 
 def test_short_rates_slide_and_calendar_rates_do_not() -> None:
@@ -48,13 +75,69 @@ def test_sliding_wait_is_zero_while_there_is_room_then_until_the_oldest_call_lea
     assert sliding_wait(*calls_at([1.0, 2.0, 3.0, 4.0]), calls=3, window=10.0, now=5.0) == 7.0
 
 
+def target(code: int, operation: str = "create", userid: str | None = "u") -> PauseTarget | None:
+    return pause_target(code, operation, userid, quotas("a"))
+
+
 def test_quota_errors_pause_the_scope_they_name_for_its_window() -> None:
-    assert pause_target(190310, "u", quotas("a")) == ("app:a", parse_period("60s"))
-    assert pause_target(190311, "u", quotas("a")) == ("app:a", parse_period("1d"))
-    assert pause_target(500029, "u", quotas("a")) == ("user_create:a:u", parse_period("1h"))
-    assert pause_target(500029, None, quotas("a")) == ("app_create:a", parse_period("1h"))
-    assert pause_target(500168, "u", quotas("a")) == ("app_create:a", parse_period("1mo"))
-    assert pause_target(9093, "u", quotas("a")) is None
+    assert target(190310) == PauseTarget("app:a", parse_period("60s"))
+    assert target(190311) == PauseTarget("app:a", parse_period("1d"))
+    assert target(500029) == PauseTarget("user_create:a:u", parse_period("1h"))
+    assert target(500029, userid=None) == PauseTarget("app_create:a", parse_period("1h"))
+    assert target(500168) == PauseTarget("app_create:a", parse_period("1mo"))
+    assert target(9093) is None
+
+
+def test_one_interfaces_daily_cap_pauses_that_operation_alone_for_the_day() -> None:
+    for operation in ("create", "update", "cancel", "get", "list"):
+        assert target(190312, operation) == PauseTarget(f"app_op:a:{operation}", parse_period("1d"))
+
+
+def test_queries_too_frequent_pause_the_queries_until_the_minute_turns() -> None:
+    assert target(9061, "list") == PauseTarget("app_query:a", parse_period("60s"))
+
+
+def test_9008_parks_the_creators_creates_for_the_minute_unless_the_day_is_the_cause() -> None:
+    escalation = Escalation(parse_period("1d"), calls=100, short_calls=9)
+    assert target(9008) == PauseTarget("user_create:a:u", parse_period("60s"), escalation)
+    assert target(9008, userid=None) == PauseTarget("app_create:a", parse_period("60s"), escalation)
+
+
+MINUTE = parse_period("60s")
+ESCALATION = Escalation(parse_period("1d"), calls=100, short_calls=9)
+
+
+def day_instead(used_long: int, used_short: int, previous_until: float | None) -> bool:
+    return escalates(
+        ESCALATION,
+        MINUTE,
+        used_long=used_long,
+        used_short=used_short,
+        previous_until=previous_until,
+        now=1000.0,
+    )
+
+
+def test_a_first_refusal_waits_for_the_minute() -> None:
+    assert not day_instead(used_long=5, used_short=5, previous_until=None)
+    assert not day_instead(used_long=100, used_short=1, previous_until=None)
+
+
+def test_once_the_days_figure_was_reached_the_refusal_waits_for_the_day() -> None:
+    # The refused call is counted too: 100 before it reached the figure.
+    assert day_instead(used_long=101, used_short=1, previous_until=None)
+
+
+def test_a_retry_right_after_the_minute_refused_again_waits_for_the_day() -> None:
+    assert day_instead(used_long=12, used_short=1, previous_until=998.0)
+    assert day_instead(used_long=12, used_short=9, previous_until=941.0)
+
+
+def test_a_refusal_past_the_minutes_figure_is_the_minute_again() -> None:
+    # A backlog: the nine calls after the pause went through, the tenth is refused.
+    assert not day_instead(used_long=20, used_short=10, previous_until=990.0)
+    # The previous pause ended long ago: a new burst, not the retry.
+    assert not day_instead(used_long=20, used_short=1, previous_until=900.0)
 
 
 def test_a_day_pause_lasts_until_midnight_in_shanghai() -> None:
@@ -125,6 +208,7 @@ def test_sliding_wait_boundaries() -> None:
 
 
 def test_a_create_without_a_known_creator_still_spends_the_app_and_create_quotas() -> None:
-    assert [s.key for s in scopes_for("create", None, quotas("a"))] == ["app:a", "app_create:a"]
+    keys = [s.key for s in scopes_for("create", None, quotas("a"))]
+    assert keys == ["app:a", "app_op:a:create", "app_create:a"]
     scopes = scopes_for("create", "u", quotas("a"))
-    assert scopes[0].rates == QuotaConfig().app and scopes[2].rates == QuotaConfig().user_create
+    assert scopes[0].rates == QuotaConfig().app and scopes[3].rates == QuotaConfig().user_create

@@ -89,3 +89,12 @@ def test_a_rate_window_error_is_retried_after_the_gate_has_paused_the_quota() ->
     fn = Flaky(api(190310))
     assert policy.call("create", fn, classify_error) == "ok"
     assert fn.calls == 2
+
+
+@pytest.mark.parametrize("code", [9098, 200005])
+def test_a_full_account_or_an_unparsable_body_is_not_tried_again_in_the_call(code: int) -> None:
+    policy, sleeps = retry()
+    fn = Flaky(api(code))
+    with pytest.raises(ApiError):
+        policy.call("update", fn, classify_error)
+    assert fn.calls == 1 and sleeps == []

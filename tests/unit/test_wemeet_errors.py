@@ -67,7 +67,7 @@ def test_every_oauth_code_of_the_seed_is_catalogued_with_its_text(code: int, tex
         (9061, ErrorKind.RATE_WINDOW, QuotaScope.QUERY),
         (190311, ErrorKind.QUOTA_EXHAUSTED, QuotaScope.APP_DAY),
         (190312, ErrorKind.QUOTA_EXHAUSTED, QuotaScope.INTERFACE_DAY),
-        (9008, ErrorKind.QUOTA_EXHAUSTED, QuotaScope.CREATE_DAY_LEGACY),
+        (9008, ErrorKind.QUOTA_EXHAUSTED, QuotaScope.USER_CREATE_LEGACY),
         (500029, ErrorKind.QUOTA_EXHAUSTED, QuotaScope.USER_CREATE_HOUR),
         (500168, ErrorKind.QUOTA_EXHAUSTED, QuotaScope.ACCOUNT_CREATE_MONTH),
         (190300, ErrorKind.RESIGN, None),
@@ -78,7 +78,6 @@ def test_every_oauth_code_of_the_seed_is_catalogued_with_its_text(code: int, tex
         (200001, ErrorKind.CONFIGURATION, None),
         (9093, ErrorKind.ROW_PERMANENT, None),
         (190004, ErrorKind.ROW_PERMANENT, None),
-        (200005, ErrorKind.ROW_PERMANENT, None),
         (200006, ErrorKind.ROW_PERMANENT, None),
         (20001, ErrorKind.ROW_PERMANENT, None),
         (190001, ErrorKind.ROW_PERMANENT, None),
@@ -95,6 +94,33 @@ def test_spec_codes_have_the_worker_response_of_spec_section_4(
 ) -> None:
     assert classify(code, "create") is kind
     assert quota_scope(code) is scope
+
+
+@pytest.mark.parametrize(
+    "code,kind,why",
+    [
+        # 会议并发数量超过限制: too many concurrent meetings. Frees with time: a long back-off
+        # (was row_permanent).
+        (9098, ErrorKind.SATURATED, "会议并发数量超过限制"),
+        # JSON 串解析错误: the JSON does not parse. We only send JSON we encoded, so it is
+        # ours or a proxy's fault, the same for every row (was row_permanent).
+        (200005, ErrorKind.CONFIGURATION, "JSON 串解析错误"),
+        # 查询会议详情失败 / 修改直播配置信息失败: "failed", no cause in the request (were
+        # row_permanent).
+        (190318, ErrorKind.TRANSIENT, "查询会议详情失败"),
+        (190319, ErrorKind.TRANSIENT, "修改直播配置信息失败"),
+    ],
+)
+def test_kinds_read_from_the_seed_wording(code: int, kind: ErrorKind, why: str) -> None:
+    assert why in (describe(code).zh or "")
+    for operation in OPERATIONS:
+        assert classify(code, operation) is kind
+
+
+def test_a_body_the_api_cannot_parse_is_diagnosed_as_ours_or_a_proxys() -> None:
+    text = diagnose_configuration(200005)
+    assert "proxy" in text and "HTTPS_PROXY" in text
+    assert "fault of meeting-sync itself" in text
 
 
 def test_codes_not_in_any_seed_have_no_chinese_text() -> None:

@@ -14,6 +14,9 @@ class ErrorKind(StrEnum):
     """A rate window is full: every worker pauses that quota until the window turns."""
     QUOTA_EXHAUSTED = "quota_exhausted"
     """A quota is used up until its reset: the rows wait, their attempts not counted."""
+    SATURATED = "saturated"
+    """The provider has no room for this now, and no window or reset says when it will (too
+    many meetings at once): the row waits a long back-off, its attempt not counted."""
     RESIGN = "resign"
     """The credentials were fine but stale (clock skew, a replay): one fresh attempt."""
     CONFIGURATION = "configuration"

@@ -65,6 +65,7 @@ class MeetingRow:
     create_intent_at: datetime | None
     create_intent_sent: JSONValue | MalformedJSON
     synced_at: datetime | None
+    user_non_registered: str | None
     created_at: datetime
     updated_at: datetime
 
@@ -148,3 +149,6 @@ class StatusSummary:
     """When the calendar last changed the longest-waiting pending row."""
     oldest_pending_age_seconds: float | None
     failed_by_code: dict[str, int]
+    rows_with_users_not_applied: int = 0
+    """Rows whose meeting, as last synced, lacks hosts or invitees the API did not apply
+    (`user_non_registered`)."""

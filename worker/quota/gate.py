@@ -94,7 +94,7 @@ class QuotaGate:
         if pause is None:
             return
         key = pause.key
-        until = self.ledger.pause(key, exc.error_code, pause.period)
+        until = self.ledger.pause(key, exc.error_code, pause.period, pause.escalation)
         logger.warning(
             "quota_paused code=%s scope=%s until=%s", exc.error_code, key, until.isoformat()
         )

@@ -27,12 +27,14 @@ from sqlalchemy import (
 from models import quota_counters_table as counters
 from models import quota_events_table as events
 from models import quota_pauses_table as pauses
-from worker.quota.rates import Period, Rate, parse_period
+from worker.quota.rates import Period, Rate, parse_period, window_bounds
 from worker.quota.scopes import (
     SLIDING_MAX_SECONDS,
+    Escalation,
     Scope,
     calendar_wait,
     calendar_windows,
+    escalates,
     is_sliding,
     pause_until,
     sliding_wait,
@@ -122,9 +124,14 @@ class QuotaLedger:
         """
         return serialised(self.engine, lambda conn: self._reserve(conn, scopes, on_grant))
 
-    def pause(self, key: str, error_code: int, period: Period) -> datetime:
-        """Stop every worker calling on ``key`` until the window of ``period`` turns."""
-        return serialised(self.engine, lambda conn: self._pause(conn, key, error_code, period))
+    def pause(
+        self, key: str, error_code: int, period: Period, escalation: Escalation | None = None
+    ) -> datetime:
+        """Stop every worker calling on ``key`` until the window of ``period`` turns, or
+        that of the escalation's period when what the ledger counted says so."""
+        return serialised(
+            self.engine, lambda conn: self._pause(conn, key, error_code, period, escalation)
+        )
 
     def pauses(self) -> list[PauseInfo]:
         with self.engine.connect() as conn:
@@ -155,7 +162,8 @@ class QuotaLedger:
                         counters.c.period == period, counters.c.window_start < _utc(first[0])
                     )
                 )
-            conn.execute(delete(pauses).where(pauses.c.until < now))
+            # A pause that ran out is kept a while: an escalation asks when it ended.
+            conn.execute(delete(pauses).where(pauses.c.until < horizon))
 
     # -- inside one transaction --------------------------------------------------------
 
@@ -183,9 +191,14 @@ class QuotaLedger:
         if sliding:
             conn.execute(insert(events), sliding)
         for scope in scopes:
+            limited: set[Period] = set()  # windows a rate counts already
             for rate in scope.rates:
                 if not is_sliding(rate):
-                    self._count(conn, scope.key, rate, now)
+                    self._count(conn, scope.key, rate.period, now)
+                    limited.add(rate.period)
+            for period in scope.counted:
+                if period not in limited:
+                    self._count(conn, scope.key, period, now)
         if on_grant is not None:
             on_grant(conn, now)
         return Granted(now)
@@ -211,26 +224,63 @@ class QuotaLedger:
         used = {r.window_start.timestamp(): int(r.used) for r in rows}
         return calendar_wait(rate.period, rate.calls, used, t, self.tz, self.slack)
 
-    def _count(self, conn: Connection, key: str, rate: Rate, now: datetime) -> None:
-        for start in calendar_windows(rate.period, now.timestamp(), self.tz, self.slack):
+    def _count(self, conn: Connection, key: str, period: Period, now: datetime) -> None:
+        for start in calendar_windows(period, now.timestamp(), self.tz, self.slack):
             window = {
                 "counter_scope": key,
-                "counter_period": str(rate.period),
+                "counter_period": str(period),
                 "counter_window": _utc(start),
             }
             if conn.execute(_COUNT_ONE, window).rowcount:
                 continue
             conn.execute(
                 insert(counters).values(
-                    scope=key, period=str(rate.period), window_start=_utc(start), used=1
+                    scope=key, period=str(period), window_start=_utc(start), used=1
                 )
             )
 
-    def _pause(self, conn: Connection, key: str, error_code: int, period: Period) -> datetime:
+    def _used(self, conn: Connection, key: str, period: Period, now: datetime) -> int:
+        """Calls counted in ``key``'s window of ``period`` that holds ``now``."""
+        start = _utc(window_bounds(period, now.timestamp(), self.tz)[0])
+        used = conn.scalar(
+            select(counters.c.used).where(
+                counters.c.scope == key,
+                counters.c.period == str(period),
+                counters.c.window_start == start,
+            )
+        )
+        return int(used or 0)
+
+    def _pause(
+        self,
+        conn: Connection,
+        key: str,
+        error_code: int,
+        period: Period,
+        escalation: Escalation | None,
+    ) -> datetime:
         lock_scopes(conn, [key])
         now = self.clock(conn)
+        found = conn.execute(
+            select(pauses.c.until, pauses.c.error_code).where(pauses.c.scope == key)
+        ).first()
+        current = None if found is None else found.until
+        # The key's last pause for this error, if it has run out: the retry after it failed.
+        ended = (
+            found.until.timestamp()
+            if found is not None and found.error_code == error_code and found.until <= now
+            else None
+        )
+        if escalation is not None and escalates(
+            escalation,
+            period,
+            used_long=self._used(conn, key, escalation.period, now),
+            used_short=self._used(conn, key, period, now),
+            previous_until=ended,
+            now=now.timestamp(),
+        ):
+            period = escalation.period
         until = _utc(pause_until(period, now.timestamp(), self.tz, self.slack))
-        current = conn.scalar(select(pauses.c.until).where(pauses.c.scope == key))
         if current is None:
             conn.execute(
                 insert(pauses).values(scope=key, until=until, error_code=error_code, set_at=now)

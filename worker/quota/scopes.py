@@ -16,10 +16,29 @@ SLIDING_MAX_SECONDS = 3600.0
 
 @dataclass(frozen=True)
 class Scope:
-    """One quota shared by every worker: a key in the ledger and its limits."""
+    """One quota shared by every worker: a key in the ledger and its limits.
+
+    ``counted``: windows whose calls are counted without being limited, so that a refusal
+    of the provider's can be judged by them (an escalation reads them).
+    """
 
     key: str
     rates: tuple[Rate, ...]
+    counted: tuple[Period, ...] = ()
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """When the short pause of a refusal cannot be its cure, the pause waits out ``period``
+    instead: once the calls counted in the key's window of ``period`` exceed ``calls`` (the
+    ones before this refusal reached the figure), or when the refusal comes again right
+    after the previous pause ran out, among the first ``short_calls`` calls of the short
+    window (so the short window's figure cannot have been reached). The key must count
+    both windows (``Scope.counted``)."""
+
+    period: Period
+    calls: int
+    short_calls: int
 
 
 @dataclass(frozen=True)
@@ -28,6 +47,31 @@ class PauseTarget:
 
     key: str
     period: Period
+    escalation: Escalation | None = None
+
+
+def escalates(
+    escalation: Escalation,
+    short: Period,
+    *,
+    used_long: int,
+    used_short: int,
+    previous_until: float | None,
+    now: float,
+) -> bool:
+    """Whether a refusal waits out the escalation's long window rather than ``short``.
+
+    ``used_long`` and ``used_short`` are the calls counted in the key's current windows,
+    the refused one included; ``previous_until`` is when the key's last pause for the same
+    error ran out, if it has. Pure.
+    """
+    if used_long > escalation.calls:
+        return True
+    # The retry after the short window fails again: the short window was not the cause.
+    again = previous_until is not None and previous_until <= now < previous_until + (
+        short.approx_seconds
+    )
+    return again and used_short <= escalation.short_calls
 
 
 def is_sliding(rate: Rate) -> bool:

@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 ERROR_CODE_LENGTH = 40
 # Long enough for any API message; short enough that no backend refuses the write-back.
 ERROR_MESSAGE_LENGTH = 2000
+# Room for a few dozen userids; well within MySQL's TEXT (64 KiB) at 4 bytes a character.
+NOT_APPLIED_LENGTH = 8000
 
 
 class Store:
@@ -117,6 +119,7 @@ class Store:
         meeting_id: str | None,
         meeting_code: str | None,
         join_url: str | None,
+        not_applied: Sequence[str] | None = None,
         now: datetime | None = None,
         note: str | None = None,
     ) -> WriteOutcome:
@@ -129,6 +132,9 @@ class Store:
         An id given as None keeps the stored one: ids are only ever added, never lost, and
         they are written even when the calendar edited the row meanwhile (that row stays
         pending, and the next pass updates the meeting with the edit).
+
+        ``not_applied``: what the provider did not apply of the meeting, one line each,
+        into `user_non_registered`; empty clears it, None keeps what it holds.
         """
         params = {
             "row_id": row_id,
@@ -137,6 +143,9 @@ class Store:
             "new_meeting_id": meeting_id,
             "new_meeting_code": meeting_code,
             "new_join_url": join_url,
+            "new_user_non_registered": None
+            if not_applied is None
+            else not_applied_text(not_applied),
             "synced_at_given": now,
             "note": note[:ERROR_MESSAGE_LENGTH] if note else None,
         }
@@ -346,6 +355,8 @@ _SYNCED = (
         meeting_id=_keep_unless_given(meetings.c.meeting_id),
         meeting_code=_keep_unless_given(meetings.c.meeting_code),
         join_url=_keep_unless_given(meetings.c.join_url),
+        # None keeps what the column holds; '' clears it.
+        user_non_registered=func.nullif(_keep_unless_given(meetings.c.user_non_registered), ""),
         sync_state=_if_unchanged(bindparam("synced_rev"), "synced", "pending"),
         synced_revision=bindparam("synced_rev"),
         synced_at=_given_or_database_clock("synced_at_given", meetings.c.synced_at),
@@ -374,6 +385,23 @@ _MARK_INTENT = (
         create_intent_sent=bindparam("sent", type_=meetings.c.create_intent_sent.type),
     )
 )
+
+
+def not_applied_text(lines: Sequence[str]) -> str:
+    """``lines`` joined for `user_non_registered`, whole lines only, within its length; ''
+    (which the write-back stores as NULL) for none."""
+    text = ""
+    for index, line in enumerate(lines):
+        longer = f"{text}; {line}" if text else line
+        more = f"; and {len(lines) - index - 1} more" if index + 1 < len(lines) else ""
+        if len(longer) + len(more) > NOT_APPLIED_LENGTH:
+            return (
+                f"{text}; and {len(lines) - index} more"
+                if text
+                else f"{len(lines)} userids not applied"
+            )
+        text = longer
+    return text
 
 
 def _refunded_attempts() -> ColumnElement[int]:

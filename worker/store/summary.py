@@ -32,6 +32,7 @@ def summarise(conn: Connection, now: datetime) -> StatusSummary:
         or 0
     )
     oldest_at = conn.scalar(select(func.min(c.updated_at)).where(c.sync_state == "pending"))
+    not_applied = conn.scalar(select(count).where(c.user_non_registered.is_not(None))) or 0
     return StatusSummary(
         at=now,
         total=sum(by_state.values()),
@@ -43,4 +44,5 @@ def summarise(conn: Connection, now: datetime) -> StatusSummary:
             max(0.0, (now - oldest_at).total_seconds()) if oldest_at else None
         ),
         failed_by_code=failed_by_code,
+        rows_with_users_not_applied=int(not_applied),
     )

@@ -22,3 +22,9 @@ def next_attempt_at(
     now: datetime, attempt: int, *, base: float, cap: float, rng: random.Random
 ) -> datetime:
     return now + timedelta(seconds=backoff_seconds(attempt, base=base, cap=cap, rng=rng))
+
+
+def long_backoff_seconds(seconds: float, rng: random.Random) -> float:
+    """A long wait, jittered down to half of it: rows refused together do not all come back
+    in the same second."""
+    return rng.uniform(seconds / 2, seconds)

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from worker.domain.kinds import ErrorKind
 from worker.exceptions import ApiError, TransportError
-from worker.sync.backoff import next_attempt_at
+from worker.sync.backoff import long_backoff_seconds, next_attempt_at
 
 
 class Explains(Protocol):
@@ -29,6 +29,8 @@ class RetryPolicy:
     # Until issue-level quota pauses say otherwise: how long a rate-window error parks a row.
     rate_window_seconds: float = 60.0
     quota_exhausted_seconds: float = 3600.0
+    # How long a row waits when the provider has no room and no time at which it will.
+    saturated_seconds: float = 3600.0
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,16 @@ def decide(
     if kind is ErrorKind.QUOTA_EXHAUSTED:
         return RetryLater(
             code, exc.message, now + timedelta(seconds=policy.quota_exhausted_seconds), refund=True
+        )
+    if kind is ErrorKind.SATURATED:
+        # Not the row's fault, and no retry now can help: the attempt is not counted, so the
+        # row is never failed for it (a create still fails once its start is past).
+        wait = long_backoff_seconds(policy.saturated_seconds, rng)
+        return RetryLater(
+            code,
+            provider.row_message(exc, operation, owner),
+            now + timedelta(seconds=wait),
+            refund=True,
         )
     # Transient, and re-sign errors that survived their in-call retry.
     return RetryLater(

@@ -91,8 +91,9 @@ class RowSync:
         if isinstance(action, Reject):
             return self._reject(row, action)
         if isinstance(action, Settle):
+            # Nothing was sent, so nothing new is known of what the meeting lacks.
             return self.writes.synced(
-                row, "settled", row.meeting_id, row.meeting_code, row.join_url
+                row, "settled", row.meeting_id, row.meeting_code, row.join_url, not_applied=None
             )
         assert provider is not None, "only a row with a provider gets an action to perform"
         job = RowJob(self.tools, row, provider)
@@ -168,7 +169,7 @@ class RowSync:
             raise CircuitOpen(decision.code, decision.diagnosis)
         if isinstance(decision, Done):
             return self.writes.synced(
-                row, "cancelled", row.meeting_id, row.meeting_code, row.join_url
+                row, "cancelled", row.meeting_id, row.meeting_code, row.join_url, not_applied=()
             )
         if isinstance(decision, Fail):
             self.writes.failed(

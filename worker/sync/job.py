@@ -65,8 +65,9 @@ class RowJob:
                 lambda: provider.cancel(action.meeting_id, action.owner, row),
             )
             self.after("cancel")
+            # A cancelled meeting lacks nobody any more.
             return self.tools.writes.synced(
-                row, "cancelled", row.meeting_id, row.meeting_code, row.join_url
+                row, "cancelled", row.meeting_id, row.meeting_code, row.join_url, not_applied=()
             )
         if isinstance(action, Update):
             return self.update(action.meeting_id, action.request, row.meeting_code, row.join_url)
@@ -91,6 +92,7 @@ class RowJob:
             remote.meeting_code or meeting_code,
             remote.join_url or join_url,
             note=remote.note,
+            not_applied=remote.not_applied,
         )
 
     def reconcile(self, action: Reconcile) -> str:
@@ -99,7 +101,7 @@ class RowJob:
         adopted = self.find_lost_create(action)
         if adopted is None:
             if row.status == "cancelled":
-                return tools.writes.synced(row, "settled", None, None, None)
+                return tools.writes.synced(row, "settled", None, None, None, not_applied=())
             if action.rejection is not None:
                 reject = action.rejection
                 tools.writes.failed(row, reject.code, reject.message, nothing_in_flight=True)
@@ -112,11 +114,16 @@ class RowJob:
             self.call("cancel", owner, lambda: provider.cancel(gone, owner, row))
             self.after("cancel")
             return tools.writes.synced(
-                row, "cancelled", gone, adopted.meeting_code, adopted.join_url
+                row, "cancelled", gone, adopted.meeting_code, adopted.join_url, not_applied=()
             )
         if not action.edited:
             return tools.writes.synced(
-                row, "adopted", adopted.meeting_id, adopted.meeting_code, adopted.join_url
+                row,
+                "adopted",
+                adopted.meeting_id,
+                adopted.meeting_code,
+                adopted.join_url,
+                not_applied=adopted.not_applied,
             )
         # The calendar edited the row after the create went out: the meeting holds what was
         # sent. Its id goes on the row first, so that whatever happens to the update below,
@@ -172,7 +179,12 @@ class RowJob:
         )
         self.after("create")
         return tools.writes.synced(
-            row, "created", remote.meeting_id, remote.meeting_code, remote.join_url
+            row,
+            "created",
+            remote.meeting_id,
+            remote.meeting_code,
+            remote.join_url,
+            not_applied=remote.not_applied,
         )
 
     def call(

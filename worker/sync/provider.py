@@ -47,6 +47,9 @@ class Remote:
     meeting_code: str | None = None
     join_url: str | None = None
     note: str | None = None
+    not_applied: tuple[str, ...] = ()
+    """What the provider did not apply of the request (people it does not know, say), one
+    line each in words for the calendar's admin; the row keeps them while it is synced."""
 
 
 class CallThrough(Protocol):

@@ -29,11 +29,16 @@ class RowWrites:
         meeting_code: str | None,
         join_url: str | None,
         *,
+        not_applied: tuple[str, ...] | None,
         note: str | None = None,
     ) -> str:
         """Write a success back; returns what the pass counts: ``done`` as asked, or what
         the write found instead (another worker owns the row; the calendar edited it).
-        ``note`` becomes the row's message (without an error code), else it is cleared."""
+
+        ``not_applied``: what the provider's answer says it did not apply (empty clears
+        what the row holds); None keeps it, when no answer says anything new. ``note``
+        becomes the row's message (without an error code), else it is cleared.
+        """
 
         def write() -> WriteOutcome:
             # synced_at is the database's clock at the write: no extra round trip for it.
@@ -45,6 +50,7 @@ class RowWrites:
                 meeting_code=meeting_code,
                 join_url=join_url,
                 note=note,
+                not_applied=not_applied,
             )
 
         try:

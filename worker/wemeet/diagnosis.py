@@ -20,7 +20,8 @@ _CAUSES: Mapping[int, tuple[str, ...]] = MappingProxyType(
             "or base64 of the raw digest: it must be Base64(lower-case hex(HMAC-SHA256)).",
             "The body or URI that was signed differs from what was sent (a proxy that rewrites "
             "requests, or a body that never made it into the request).",
-            "The X-TC-Registered header is missing or wrong (it must be 1 for registered users).",
+            "The X-TC-Registered header does not fit the account (wemeet.registered): userids "
+            "that are not registered users need 0; registered users take 0 or 1.",
             "wemeet.sdk_id is set although the app has no SdkId, or is missing although it "
             "has one.",
         ),
@@ -40,6 +41,14 @@ _CAUSES: Mapping[int, tuple[str, ...]] = MappingProxyType(
         200004: (
             "wemeet.base_url points at the wrong host or path prefix (it should be "
             "https://api.meeting.qq.com), or the interface is not open to this app.",
+        ),
+        200005: (
+            "A proxy or gateway between this host and the API changes request bodies "
+            "(re-encodes, truncates or compresses them): check HTTPS_PROXY and whatever "
+            "wemeet.base_url points at.",
+            "meeting-sync sent a body that does not parse: a fault of meeting-sync itself, "
+            "since it sends only JSON it has encoded and checked. Report it with the trace id "
+            "of the log line; no row was failed for it.",
         ),
         -1: (
             "wemeet.base_url points at something that is not the Tencent Meeting API (the "

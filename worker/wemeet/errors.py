@@ -27,12 +27,12 @@ class QuotaScope(StrEnum):
 
     APP_MINUTE = "app_minute"  # 300 calls/min per app (per user for OAuth apps)
     APP_DAY = "app_day"  # 200,000 calls/day per app
-    INTERFACE_DAY = "interface_day"  # one interface per day (limit undocumented)
+    INTERFACE_DAY = "interface_day"  # one interface (operation) per day (limit undocumented)
     ACCOUNT_MINUTE = "account_minute"  # account-level interfaces, 100/min
-    QUERY = "query"  # meeting queries too frequent (limit undocumented)
+    QUERY = "query"  # meeting queries (get, list) too frequent (limit undocumented)
     USER_CREATE_HOUR = "user_create_hour"  # 2,000 creates/hour per user
     ACCOUNT_CREATE_MONTH = "account_create_month"  # the account's monthly create quota
-    CREATE_DAY_LEGACY = "create_day_legacy"  # legacy: 100 creates/day, 9/min
+    USER_CREATE_LEGACY = "user_create_legacy"  # a creator's creates: 100/day and 9/min
 
 
 # Client-side codes (the server never sends these; positive codes are all the server's).
@@ -64,6 +64,15 @@ _T, _R, _Q = ErrorKind.TRANSIENT, ErrorKind.RATE_WINDOW, ErrorKind.QUOTA_EXHAUST
 _S, _C, _P = ErrorKind.RESIGN, ErrorKind.CONFIGURATION, ErrorKind.ROW_PERMANENT
 _CANCEL_DONE = MappingProxyType({"cancel": ErrorKind.DONE})
 
+# Each kind is read from the seed's wording (seed 002), not from the HTTP status:
+# - a code that names something about the request or the row (a parameter, a user, a
+#   permission, a word) is row_permanent: the same request would fail again;
+# - a code that names the app, the account or the way we sign and send is configuration:
+#   every request would fail, so the circuit opens instead of failing rows one by one;
+# - a code that says something failed without naming a cause in the request is transient;
+# - a limit is a rate_window (its window turns soon) or quota_exhausted (it resets at a
+#   stated time), paused at the scope its wording names (worker/wemeet/quota.py);
+# - a limit that frees with time and with no window or reset to wait for is saturated.
 _REST: tuple[ErrorEntry, ...] = (
     ErrorEntry(NO_ERROR_BODY, None, "HTTP failure without an error body (client-side)", _T),
     ErrorEntry(UNEXPECTED_STATUS, None, "unexpected HTTP status without an error body", _C),
@@ -73,14 +82,19 @@ _REST: tuple[ErrorEntry, ...] = (
     ErrorEntry(4051, "录制文件已经被删除。", "Recording file already deleted.", _P),
     ErrorEntry(9002, "获取 TinyId 错误或者 meetingId 错误。", "Bad TinyId or meeting_id.", _P),
     ErrorEntry(9003, "会议不存在。", "Meeting does not exist.", _P, by_operation=_CANCEL_DONE),
+    # "At most 100 creates a day and 9 a minute": the creator's creates wait for the next
+    # minute, or for the day's reset once the day's figure is reached or the retry after
+    # the minute is refused again (worker/wemeet/quota.py). Other users' creates go on.
     ErrorEntry(
         9008,
         "创建会议数量超过限制。单日最多创建会议数100个,每分钟最多创建会议数9个。",
         "Meeting-creation limit exceeded (at most 100 per day, 9 per minute).",
         _Q,
-        QuotaScope.CREATE_DAY_LEGACY,
+        QuotaScope.USER_CREATE_LEGACY,
     ),
     ErrorEntry(9042, "无权限操作。", "No permission for this operation.", _P),
+    # "Querying meetings too often": only the queries (get, list) pause; creates, updates
+    # and cancels are no queries and go on.
     ErrorEntry(
         9061,
         "查询会议过于频繁,超过限频次数。",
@@ -89,7 +103,11 @@ _REST: tuple[ErrorEntry, ...] = (
         QuotaScope.QUERY,
     ),
     ErrorEntry(9093, "会议主题(subject)包含敏感词。", "Subject contains a sensitive word.", _P),
-    ErrorEntry(9098, "会议并发数量超过限制。", "Too many concurrent meetings.", _P),
+    # "Too many concurrent meetings": no fault of the row, and no window to wait for; it
+    # frees when other meetings of the account end or are cancelled: a long back-off.
+    ErrorEntry(
+        9098, "会议并发数量超过限制。", "Too many concurrent meetings.", ErrorKind.SATURATED
+    ),
     ErrorEntry(9099, "无权限进入预定会议。", "No permission to enter the scheduled meeting.", _P),
     ErrorEntry(9100, "无权限预定会议。", "No permission to schedule meetings.", _P),
     ErrorEntry(9101, "无权限加入会议。", "No permission to join the meeting.", _P),
@@ -98,6 +116,7 @@ _REST: tuple[ErrorEntry, ...] = (
         9103, "暂不支持将 rooms 移入等候室。", "Rooms cannot be moved to the waiting room.", _P
     ),
     ErrorEntry(9104, "无法停止该设备视频。", "Cannot stop this device's video.", _P),
+    # "Unknown error type": nothing named in the request, so transient (bounded by attempts).
     ErrorEntry(10000, "用户管理 API 调用未知错误类型。", "User-management API: unknown error.", _T),
     ErrorEntry(10001, "用户管理 API 调用参数错误。", "User-management API: bad parameter.", _P),
     ErrorEntry(10005, "app-version 被禁用。", "This app-version is disabled.", _C),
@@ -159,6 +178,8 @@ _REST: tuple[ErrorEntry, ...] = (
     ErrorEntry(
         190311, "每天总接口调用次数超过限制。", "Daily call limit exceeded.", _Q, QuotaScope.APP_DAY
     ),
+    # "One interface's calls a day": only that operation (creates, updates, cancels, gets
+    # or the reconciliation's list) waits for the day's reset; the others go on.
     ErrorEntry(
         190312,
         "每天单个接口调用次数超过限制。",
@@ -176,8 +197,10 @@ _REST: tuple[ErrorEntry, ...] = (
     ErrorEntry(190315, "非会议创建者,无权限操作。", "Only the meeting's creator may do this.", _P),
     ErrorEntry(190316, "不存在直播的信息。", "No live-stream information.", _P),
     ErrorEntry(190317, "无开启直播。", "Live streaming is not enabled.", _P),
-    ErrorEntry(190318, "查询会议详情失败。", "Querying the meeting details failed.", _P),
-    ErrorEntry(190319, "修改直播配置信息失败。", "Changing the live-stream settings failed.", _P),
+    # "Querying the details failed" and "changing the live settings failed" name no cause in
+    # the request: the service's own failure, so transient, not the row's fault for ever.
+    ErrorEntry(190318, "查询会议详情失败。", "Querying the meeting details failed.", _T),
+    ErrorEntry(190319, "修改直播配置信息失败。", "Changing the live-stream settings failed.", _T),
     ErrorEntry(
         190325,
         "1. 请检查当前接口是否支持 OAuth 鉴权。"
@@ -189,7 +212,10 @@ _REST: tuple[ErrorEntry, ...] = (
     ErrorEntry(200002, "API 请求重放判定。", "Request judged a replay.", _S),
     ErrorEntry(200003, "API 调用签名验证错误。", "Signature verification failed.", _C),
     ErrorEntry(200004, "不支持的 API 请求。", "Unsupported API request.", _C),
-    ErrorEntry(200005, "JSON 串解析错误。", "The JSON body does not parse.", _P),
+    # "The JSON string does not parse": the worker only sends JSON it has encoded and
+    # checked (no NaN, UTF-8), so a body the API cannot parse is a fault of ours or of a
+    # proxy that altered it, and would hit every row alike: configuration, with a diagnosis.
+    ErrorEntry(200005, "JSON 串解析错误。", "The JSON body does not parse.", _C),
     ErrorEntry(200006, "API 请求参数出错。", "Bad API request parameter.", _P),
     ErrorEntry(
         204001, "用户数据已存在或用户数据错误。", "User data exists already or is wrong.", _P

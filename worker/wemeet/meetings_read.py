@@ -41,6 +41,9 @@ class MeetingInfo:
     creator_userid: str | None = None
     meeting_type: int | None = None  # 0 normal, 1 recurring
     sub_meetings: tuple[SubMeeting, ...] = ()
+    # Userids of the request's hosts and invitees that the API did not apply, as they are
+    # no registered users of the account.
+    user_non_registered: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,7 @@ def parse_meeting(
         creator_userid=creator,
         meeting_type=_optional_int(item, "meeting_type"),
         sub_meetings=_sub_meetings(item),
+        user_non_registered=_userids(item.get("user_non_registered")),
     )
 
 
@@ -137,6 +141,20 @@ def _sub_meetings(item: Mapping[str, object]) -> tuple[SubMeeting, ...]:
             )
         )
     return tuple(out)
+
+
+def _userids(value: object) -> tuple[str, ...]:
+    """The userids of a list the API names people in (strings, or ``{"userid": ...}``),
+    each once. Leniently: it only informs, and a surprise in it must not turn a meeting
+    that was made into a malformed answer, so anything else in it is left out."""
+    if not isinstance(value, list):
+        return ()
+    found: dict[str, None] = {}
+    for entry in value:
+        userid = entry.get("userid") if isinstance(entry, Mapping) else entry
+        if isinstance(userid, str) and userid:
+            found.setdefault(userid, None)
+    return tuple(found)
 
 
 def _meeting_list(body: Mapping[str, object], *, queried_userid: str) -> tuple[MeetingInfo, ...]:

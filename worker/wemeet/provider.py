@@ -21,6 +21,7 @@ from worker.wemeet.from_row import is_recurring, spec_from_row
 from worker.wemeet.lost_create import Sent, find_adoptable
 from worker.wemeet.meeting import MeetingSpec
 from worker.wemeet.meetings_read import MeetingInfo
+from worker.wemeet.not_applied import not_applied
 from worker.wemeet.quota import WemeetQuotas, pause_target, scopes_for
 
 NAME = "wemeet"
@@ -40,10 +41,10 @@ class WemeetProvider:
         return checks.meeting_id(meeting_id)
 
     def create(self, request: MeetingSpec) -> Remote:
-        return _remote(self.client.create_meeting(request))
+        return _remote(self.client.create_meeting(request), request)
 
     def update(self, meeting_id: str, request: MeetingSpec) -> Remote:
-        updated = _remote(self.client.update_meeting(meeting_id, request))
+        updated = _remote(self.client.update_meeting(meeting_id, request), request)
         # Never pretend: what the update could not clear stays on the meeting, and the row
         # says so.
         return replace(updated, note=clearing.note(request.uncleared))
@@ -82,7 +83,8 @@ class WemeetProvider:
         )
         held = taken([c.meeting_id for c in candidates])
         found = find_adoptable(candidates, what, taken=held)
-        return None if found is None else _remote(found)
+        # What the create sent of its hosts and invitees is not kept: the lines name no role.
+        return None if found is None else _remote(found, None)
 
     def classify(self, error: ApiError, operation: str) -> ErrorKind:
         return errors.classify_error(error, operation)
@@ -97,9 +99,10 @@ class WemeetProvider:
         return scopes_for(operation, owner, self.quotas)
 
     def pause_for(self, error: ApiError, operation: str, owner: str | None) -> PauseTarget | None:
-        target = pause_target(error.error_code, owner, self.quotas)
-        return None if target is None else PauseTarget(*target)
+        return pause_target(error.error_code, operation, owner, self.quotas)
 
 
-def _remote(info: MeetingInfo) -> Remote:
-    return Remote(info.meeting_id, info.meeting_code, info.join_url)
+def _remote(info: MeetingInfo, sent: MeetingSpec | None) -> Remote:
+    return Remote(
+        info.meeting_id, info.meeting_code, info.join_url, not_applied=not_applied(info, sent)
+    )
