@@ -3,9 +3,11 @@ server restarting."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -72,5 +74,12 @@ def restart_command() -> list[str]:
     return [tool, "--skip-systemctl-redirect", versions[-1], "main", "restart"]
 
 
+# Two test runs on one machine (a developer's and a clean clone's) share the one server: a
+# restart of each at the same moment makes the second fail on the first's postmaster.pid.
+RESTART_LOCK = Path(tempfile.gettempdir()) / "meeting-sync-test-pg-restart.lock"
+
+
 def restart_server(command: list[str]) -> None:
-    subprocess.run(command, check=True, capture_output=True, timeout=120)
+    with RESTART_LOCK.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
