@@ -67,6 +67,7 @@ class RowSync:
     ) -> None:
         self.store = store
         self.providers = providers
+        self._known = tuple(providers)  # for the message about a provider not served
         self.default_provider = default_provider
         self.settings = settings
         self.retry = retry
@@ -84,7 +85,7 @@ class RowSync:
         action = plan(
             row,
             provider,
-            known=tuple(self.providers),
+            known=self._known,
             now=now,
             max_attempts=self.settings.max_attempts,
         )

@@ -82,7 +82,7 @@ def meeting_id(value: str) -> str:
     if not _MEETING_ID.fullmatch(value):
         raise invalid(
             "local.bad_meeting_id",
-            f"meeting_id {_clip(value)!r} is not a Tencent Meeting id (digits only).",
+            f"meeting_id {clip(value)!r} is not a Tencent Meeting id (digits only).",
             "meeting_id",
         )
     return value
@@ -220,10 +220,10 @@ def recurring_rule(value: object) -> Mapping[str, FrozenJson] | None:
             continue
         item = rule[key]
         if isinstance(item, bool) or not isinstance(item, int) or not low <= item <= high:
-            raise invalid(code, f"recurring_rule.{key} = {_clip(repr(item))} is not allowed.", name)
+            raise invalid(code, f"recurring_rule.{key} = {clip(repr(item))} is not allowed.", name)
     return rule
 
 
-def _clip(text: str, limit: int = 40) -> str:
+def clip(text: str, limit: int = 40) -> str:
     """Enough of a bad value to recognise it; a message is no place for a 400-digit number."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

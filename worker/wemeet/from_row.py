@@ -12,6 +12,7 @@ from datetime import datetime
 
 from worker.domain.rows import MalformedJSON, MalformedTime, MeetingRow
 from worker.exceptions import InvalidMeeting
+from worker.wemeet.checks import clip
 from worker.wemeet.meeting import MeetingSpec
 
 
@@ -45,7 +46,7 @@ def _time(value: datetime | MalformedTime | None, column: str) -> datetime | Non
     if isinstance(value, MalformedTime):
         raise InvalidMeeting(
             "local.bad_time",
-            f"{column} holds {_clip(value.raw)!r}, which is not a time; write an ISO time in "
+            f"{column} holds {clip(value.raw, 60)!r}, which is not a time; write an ISO time in "
             "UTC such as '2026-12-01 02:00:00'.",
             field=column,
         )
@@ -56,11 +57,7 @@ def _json(value: object, column: str) -> object:
     if isinstance(value, MalformedJSON):
         raise InvalidMeeting(
             "local.bad_json",
-            f"{column} is not valid JSON ({_clip(value.raw)}); fix the JSON text.",
+            f"{column} is not valid JSON ({clip(value.raw, 60)}); fix the JSON text.",
             field=column,
         )
     return value
-
-
-def _clip(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
