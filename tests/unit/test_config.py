@@ -20,12 +20,13 @@ def test_example_file_parses_and_equals_the_defaults() -> None:
     assert loaded.wemeet == Config().wemeet
     assert loaded.worker == Config().worker
     assert loaded.quota == Config().quota
+    assert loaded.trtc == Config().trtc
 
 
 def test_example_file_documents_every_key() -> None:
     raw = tomllib.loads((ROOT / "config.example.toml").read_text("utf-8"))
     defaults = Config()
-    for section in ("database", "wemeet", "worker", "quota"):
+    for section in ("database", "wemeet", "worker", "quota", "trtc"):
         fields = set(vars(getattr(defaults, section)))
         assert set(raw[section]) == fields, section
 
