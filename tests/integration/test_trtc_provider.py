@@ -1,0 +1,173 @@
+"""The TRTC provider's own rules through the real pass and the sandbox over HTTP: a lost
+create adopted and brought to the row, a RoomId someone else holds, a reschedule whose
+answer is lost, a cancel after a reschedule that did not finish, the name's limit, and a
+wrong key opening the circuit."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from sandbox.server import SandboxServer
+from tests.fixtures.databases import SQLITE_ONLY
+from tests.integration.syncenv import SOON, cli_env, insert, make_pass, meeting_sync, rows, update
+from tests.integration.syncenv import worker_config as base_config
+from worker.config import Config, TrtcConfig
+from worker.trtc.auth import AdminAuth, TrtcCredentials
+from worker.trtc.client import TrtcClient
+from worker.trtc.room import room_from_row
+
+TRTC = "trtc_room"
+MOVED = SOON + timedelta(days=1)
+
+
+def config_for(url: str, sandbox: SandboxServer, **trtc: object) -> Config:
+    rooms = sandbox.config.trtc
+    settings = TrtcConfig(
+        base_url=sandbox.base_url, sdkappid=rooms.sdkappid, key=rooms.key, admin=rooms.admin
+    )
+    # A failed row waits an hour: nothing is retried within the pass that failed it.
+    config = base_config(url, sandbox, retry_base_seconds=3600, retry_max_seconds=3600)
+    return dataclasses.replace(config, trtc=dataclasses.replace(settings, **trtc))
+
+
+def run(engine: Engine, config: Config) -> dict[str, int]:
+    return make_pass(config, engine).run().counts
+
+
+def live(sandbox: SandboxServer) -> list[str]:
+    return [r["room_id"] for r in sandbox.rooms() if r["state"] == "live"]
+
+
+@SQLITE_ONLY
+def test_a_lost_create_then_a_rename_is_one_room_with_the_new_name(
+    engine: Engine, migrated_url: str, sandbox: SandboxServer
+) -> None:
+    config = config_for(migrated_url, sandbox)
+    insert(engine, "r-1", "Draft", provider=TRTC)
+    sandbox.set_room_faults(inject=[{"action": "drop", "command": "create_room"}])
+    assert run(engine, config) == {"claimed": 1, "retry_later": 1}
+    assert rows(engine)["r-1"].create_intent_at is not None and len(live(sandbox)) == 1
+
+    update(engine, "r-1", subject="Final")
+    assert run(engine, config) == {"claimed": 1, "updated": 1}
+    row = rows(engine)["r-1"]
+    [room] = sandbox.rooms()
+    assert (row.sync_state, row.meeting_id) == ("synced", room["room_id"])
+    assert (room["name"], room["state"]) == ("Final", "live")
+
+
+@SQLITE_ONLY
+def test_a_room_id_held_by_another_owner_fails_the_row_alone(
+    engine: Engine, migrated_url: str, sandbox: SandboxServer
+) -> None:
+    config = config_for(migrated_url, sandbox)
+    insert(engine, "r-1", "Mine", provider=TRTC)
+    insert(
+        engine,
+        "r-2",
+        "Also mine",
+        provider=TRTC,
+        start_time=MOVED,
+        end_time=MOVED + timedelta(hours=1),
+    )
+    spec = room_from_row(rows(engine)["r-1"])
+    rooms = sandbox.config.trtc
+    client = TrtcClient(
+        AdminAuth(TrtcCredentials(rooms.sdkappid, rooms.key, rooms.admin)), sandbox.base_url
+    )
+    client.create_room(dataclasses.replace(spec, owner="eve"))
+
+    assert run(engine, config) == {"claimed": 2, "created": 1, "failed": 1}
+    row = rows(engine)["r-1"]
+    assert (row.sync_state, row.error_code) == ("failed", "local.room_id_taken")
+    assert "'eve'" in (row.error_message or "")
+    assert rows(engine)["r-2"].sync_state == "synced"
+
+
+@SQLITE_ONLY
+def test_a_reschedule_whose_create_answer_is_lost_leaves_one_live_room(
+    engine: Engine, migrated_url: str, sandbox: SandboxServer
+) -> None:
+    config = config_for(migrated_url, sandbox)
+    insert(engine, "r-1", "Planning", provider=TRTC)
+    run(engine, config)
+    old = rows(engine)["r-1"].meeting_id
+
+    update(engine, "r-1", start_time=MOVED, end_time=MOVED + timedelta(hours=1))
+    sandbox.set_room_faults(inject=[{"action": "drop", "command": "create_room"}])
+    assert run(engine, config) == {"claimed": 1, "updated": 1}
+    row = rows(engine)["r-1"]
+    assert row.meeting_id != old and live(sandbox) == [row.meeting_id]
+    assert len(sandbox.rooms()) == 2  # the old one, destroyed, and the new one
+
+
+@SQLITE_ONLY
+def test_a_cancel_after_an_unfinished_reschedule_destroys_both_rooms(
+    engine: Engine, migrated_url: str, sandbox: SandboxServer
+) -> None:
+    config = config_for(migrated_url, sandbox)
+    insert(engine, "r-1", "Planning", provider=TRTC)
+    run(engine, config)
+    update(engine, "r-1", start_time=MOVED, end_time=MOVED + timedelta(hours=1))
+    # The new room is made, its answer lost; the retry finds it, and the look at it fails.
+    sandbox.set_room_faults(
+        inject=[
+            {"action": "drop", "command": "create_room"},
+            {"action": "error", "command": "get_room_info", "error_code": 100002},
+        ]
+    )
+    assert run(engine, config) == {"claimed": 1, "failed": 1}
+    assert len(live(sandbox)) == 2
+
+    update(engine, "r-1", status="cancelled")
+    assert run(engine, config) == {"claimed": 1, "cancelled": 1}
+    assert live(sandbox) == [] and rows(engine)["r-1"].sync_state == "synced"
+
+
+@SQLITE_ONLY
+def test_a_subject_over_100_bytes_names_the_room_with_a_note_on_the_row(
+    engine: Engine, migrated_url: str, sandbox: SandboxServer
+) -> None:
+    insert(engine, "r-1", "评审" * 20, provider=TRTC)  # 120 bytes of UTF-8
+    assert run(engine, config_for(migrated_url, sandbox)) == {"claimed": 1, "created": 1}
+    row = rows(engine)["r-1"]
+    [room] = sandbox.rooms()
+    assert room["name"] == "评审" * 16 + "评" and len(room["name"].encode()) == 99
+    assert (row.sync_state, row.error_code) == ("synced", None)
+    assert "120 bytes" in (row.error_message or "")
+
+
+@SQLITE_ONLY
+def test_a_wrong_key_opens_the_circuit_with_a_diagnosis_and_no_secret(
+    engine: Engine, migrated_url: str, sandbox: SandboxServer
+) -> None:
+    insert(engine, "r-1", "Planning", provider=TRTC)
+    insert(
+        engine,
+        "r-2",
+        "Review",
+        provider=TRTC,
+        start_time=MOVED,
+        end_time=MOVED + timedelta(hours=1),
+    )
+    rooms = sandbox.config.trtc
+    wrong = "the-wrong-trtc-key-0123"
+    env = cli_env(
+        config_for(migrated_url, sandbox),
+        {
+            "MEETING_SYNC_TRTC_BASE_URL": sandbox.base_url,
+            "MEETING_SYNC_TRTC_SDKAPPID": str(rooms.sdkappid),
+            "MEETING_SYNC_TRTC_KEY": wrong,
+            "MEETING_SYNC_TRTC_ADMIN": rooms.admin,
+        },
+    )
+    done = meeting_sync(["once"], env)
+    assert done.returncode == 2, done.stderr
+    output = done.stdout + done.stderr
+    assert "70009" in output and "trtc.key" in output
+    assert wrong not in output and rooms.key not in output
+    assert {r.sync_state for r in rows(engine).values()} == {"pending"}
+    assert sandbox.room_stats()["stats"] == {"create_room:70009": 1}
