@@ -6,14 +6,17 @@ wrong key opening the circuit."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from models import quota_pauses_table
 from sandbox.server import SandboxServer
 from tests.fixtures.databases import SQLITE_ONLY
 from tests.integration.syncenv import SOON, cli_env, insert, make_pass, meeting_sync, rows, update
 from tests.integration.syncenv import worker_config as base_config
+from worker.composition import build_ledger
 from worker.config import Config, TrtcConfig
 from worker.trtc.auth import AdminAuth, TrtcCredentials
 from worker.trtc.client import TrtcClient
@@ -171,3 +174,55 @@ def test_a_wrong_key_opens_the_circuit_with_a_diagnosis_and_no_secret(
     assert wrong not in output and rooms.key not in output
     assert {r.sync_state for r in rows(engine).values()} == {"pending"}
     assert sandbox.room_stats()["stats"] == {"create_room:70009": 1}
+
+
+@SQLITE_ONLY
+def test_a_frequency_limit_pauses_that_api_for_every_worker_then_the_call_goes_through(
+    engine: Engine, migrated_url: str, sandbox: SandboxServer
+) -> None:
+    config = config_for(migrated_url, sandbox)
+    insert(engine, "r-1", "Planning", provider=TRTC)
+    sandbox.set_room_faults(
+        inject=[{"action": "error", "command": "create_room", "error_code": 60007}]
+    )
+    assert run(engine, config) == {"claimed": 1, "created": 1}
+    stats = sandbox.room_stats()["stats"]
+    assert (stats["create_room:60007"], stats["create_room:0"]) == (1, 1)
+    # The pause (the second, plus the boundary slack) has run out by now, as the retry
+    # waited for it: it was recorded on the API's own scope, and only there.
+    with engine.connect() as db:
+        recorded = db.execute(select(quota_pauses_table.c.scope, quota_pauses_table.c.error_code))
+        paused = {scope: code for scope, code in recorded}
+    assert paused == {f"trtc_api:{sandbox.config.trtc.sdkappid}:create_room": 60007}
+    assert len(live(sandbox)) == 1
+
+
+@SQLITE_ONLY
+def test_the_trial_daily_quota_parks_rows_until_the_next_day(
+    engine: Engine, migrated_url: str, sandbox: SandboxServer
+) -> None:
+    config = config_for(migrated_url, sandbox)
+    insert(engine, "r-1", "Planning", provider=TRTC)
+    insert(
+        engine,
+        "r-2",
+        "Review",
+        provider=TRTC,
+        start_time=MOVED,
+        end_time=MOVED + timedelta(hours=1),
+    )
+    sandbox.set_room_faults(
+        inject=[{"action": "error", "command": "create_room", "error_code": 60028}]
+    )
+    assert run(engine, config) == {"claimed": 2, "deferred": 2}
+    ledger = build_ledger(config, engine)
+    [pause] = ledger.pauses()
+    assert (pause.scope, pause.error_code) == (f"trtc:{sandbox.config.trtc.sdkappid}", 60028)
+    tz = ZoneInfo(config.quota.time_zone)
+    local = pause.until.astimezone(tz)
+    assert (local.hour, local.minute) == (0, 0)  # the next day's midnight, plus the slack
+    assert pause.until > datetime.now(UTC)
+    for row in rows(engine).values():
+        assert (row.sync_state, row.attempts) == ("pending", 0)  # not the rows' fault
+        assert row.next_attempt_at is not None and row.next_attempt_at >= pause.until
+    assert sandbox.rooms() == []
