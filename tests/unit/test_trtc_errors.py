@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from worker.config import QuotaConfig
 from worker.domain.kinds import ErrorKind
 from worker.exceptions import ApiError
 from worker.quota.rates import parse_period
+from worker.quota.scopes import pause_until
 from worker.trtc import errors
 from worker.trtc.quota import TrtcQuotas, pause_target, scopes_for
 
@@ -109,3 +112,12 @@ def test_row_message_keeps_the_server_words_and_says_what_to_do() -> None:
     assert "RoomName holds sensitive content" in text and "subject" in text
     exc = ApiError(error_code=100004, message="gone", http_status=200)
     assert "Clear meeting_id" in errors.row_message(exc.error_code, "update", exc.message)
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.25, 0.999])
+def test_a_room_created_too_fast_is_retried_at_least_a_second_later(fraction: float) -> None:
+    target = pause_target(100012, "create", QUOTAS)
+    assert target is not None
+    now = 1_900_000_000 + fraction
+    slack = QuotaConfig().boundary_slack_seconds
+    assert pause_until(target.period, now, ZoneInfo("Asia/Shanghai"), slack) - now >= 1.0
