@@ -388,12 +388,12 @@ def _validate(config: Config) -> None:
     if not 0 <= q.boundary_slack_seconds <= 60:
         raise ConfigError("quota.boundary_slack_seconds must be between 0 and 60")
     t = config.trtc
-    if t.sdkappid < 0 or (t.sdkappid and (not t.key or not t.admin)):
+    if t.sdkappid < 0:
+        raise ConfigError("trtc.sdkappid must not be negative (0: TRTC rooms are not served)")
+    if t.sdkappid and (not t.key or not t.admin):
         raise ConfigError(
             "trtc.sdkappid is set, so trtc.key (or MEETING_SYNC_TRTC_KEY) and trtc.admin "
             "must be too"
-            if t.sdkappid > 0
-            else "trtc.sdkappid must not be negative"
         )
     if t.timeout_seconds <= 3 or t.usersig_ttl_seconds < 60:
         raise ConfigError(

@@ -226,3 +226,27 @@ def test_the_trial_daily_quota_parks_rows_until_the_next_day(
         assert (row.sync_state, row.attempts) == ("pending", 0)  # not the rows' fault
         assert row.next_attempt_at is not None and row.next_attempt_at >= pause.until
     assert sandbox.rooms() == []
+
+
+@SQLITE_ONLY
+def test_a_cancel_after_a_reschedule_whose_write_back_was_lost_destroys_the_new_room(
+    engine: Engine, migrated_url: str, sandbox: SandboxServer
+) -> None:
+    config = config_for(migrated_url, sandbox)
+    insert(engine, "r-1", "Planning", provider=TRTC)
+    run(engine, config)
+    old = rows(engine)["r-1"].meeting_id
+    # The reschedule went through in TRTC (new room made, old one destroyed), and the row
+    # never heard of it: it still names the old room.
+    update(engine, "r-1", start_time=MOVED, end_time=MOVED + timedelta(hours=1))
+    moved = room_from_row(rows(engine)["r-1"])
+    rooms = sandbox.config.trtc
+    client = TrtcClient(
+        AdminAuth(TrtcCredentials(rooms.sdkappid, rooms.key, rooms.admin)), sandbox.base_url
+    )
+    client.create_room(moved)
+    client.destroy_room(str(old))
+
+    update(engine, "r-1", status="cancelled")
+    assert run(engine, config) == {"claimed": 1, "cancelled": 1}
+    assert live(sandbox) == []

@@ -9,7 +9,7 @@ idempotent:
   invitees) derives another RoomId: the new room is made first, then the old one destroyed,
   so a participant always finds a room and the row keeps its identity with new join data;
 - cancel: ``destroy_room`` (100004, no such room, is done), and the row's current room too
-  when a reschedule had not finished;
+  when a reschedule had not finished (or its write-back was lost);
 - a lost create is found with ``get_room_info`` on the RoomId it sent.
 """
 
@@ -66,7 +66,10 @@ class TrtcProvider:
         return self._remote(request)
 
     def cancel(self, meeting_id: str, owner: str, row: MeetingRow) -> None:
-        self.client.destroy_room(meeting_id)  # 100004 is the catalogue's "done"
+        # A room already gone (100004) is done, and does not stop the second destroy: a
+        # reschedule may have destroyed the old room and made the new one before its
+        # write-back was lost.
+        self._destroy(meeting_id)
         try:
             current = room_from_row(row).room_id
         except InvalidMeeting:
