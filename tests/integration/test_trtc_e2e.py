@@ -20,22 +20,13 @@ from tests.integration.syncenv import (
     update,
     worker_config,
 )
+from tests.integration.trtcenv import TRTC, insert_room, trtc_env
 
-TRTC = "trtc_room"
 MOVED = SOON + timedelta(days=1, hours=3)
 
 
 def env_for(url: str, sandbox: SandboxServer) -> dict[str, str]:
-    rooms = sandbox.config.trtc
-    return cli_env(
-        worker_config(url, sandbox),
-        {
-            "MEETING_SYNC_TRTC_BASE_URL": sandbox.base_url,
-            "MEETING_SYNC_TRTC_SDKAPPID": str(rooms.sdkappid),
-            "MEETING_SYNC_TRTC_KEY": rooms.key,
-            "MEETING_SYNC_TRTC_ADMIN": rooms.admin,
-        },
-    )
+    return cli_env(worker_config(url, sandbox), trtc_env(sandbox))
 
 
 def once(env: dict[str, str]) -> None:
@@ -79,15 +70,7 @@ def test_both_providers_in_one_table_created_edited_and_cancelled(
         start = SOON + timedelta(hours=n)
         end = start + timedelta(hours=1)
         insert(engine, f"w-{n}", f"Meeting {n}", start_time=start, end_time=end)
-        insert(
-            engine,
-            f"r-{n}",
-            f"房间 {n}",
-            provider=TRTC,
-            start_time=start,
-            end_time=end,
-            invitees='["bob", "carol"]',
-        )
+        insert_room(engine, f"r-{n}", f"房间 {n}", start, invitees='["bob", "carol"]')
     once(env)
     assert_rooms_agree(engine, sandbox)
     assert len(sandbox.rooms()) == 3
@@ -131,14 +114,7 @@ def test_with_lost_answers_on_30_percent_of_creates_every_row_holds_exactly_one_
     count = 20
     for n in range(count):
         start = SOON + timedelta(minutes=10 * n)
-        insert(
-            engine,
-            f"r-{n}",
-            f"Room {n}",
-            provider=TRTC,
-            start_time=start,
-            end_time=start + timedelta(minutes=30),
-        )
+        insert_room(engine, f"r-{n}", f"Room {n}", start, timedelta(minutes=30))
     insert(engine, "w-0", "A Tencent Meeting beside them")
     sandbox.set_room_faults(drop_rates={"create_room": 0.3})
 

@@ -23,7 +23,8 @@ from sandbox.server import SandboxServer
 from sandbox.trtc_settings import TrtcSettings
 from tests.fixtures.databases import SQLITE_ONLY
 from tests.integration.syncenv import cli_env, insert, make_pass, meeting_sync, worker_config
-from worker.config import Config, TrtcConfig
+from tests.integration.trtcenv import trtc_config, trtc_env
+from worker.config import Config
 from worker.logging_setup import RedactingFilter
 
 KEY = "trtc-live-key-9Zx8Cv7Bn6Mm5Ll4Kk3"
@@ -32,9 +33,7 @@ USERSIG_LIKE = re.compile(r"eJ[\w*\-]{40,}")  # zlib's header in the UserSig alp
 
 
 def config_for(url: str, server: SandboxServer, key: str) -> Config:
-    rooms = server.config.trtc
-    trtc = TrtcConfig(base_url=server.base_url, sdkappid=rooms.sdkappid, key=key, admin=rooms.admin)
-    return dataclasses.replace(worker_config(url, server), trtc=trtc)
+    return dataclasses.replace(worker_config(url, server), trtc=trtc_config(server, key))
 
 
 def table_text(engine: Engine) -> str:
@@ -97,19 +96,9 @@ def test_once_at_debug_prints_no_key_and_no_usersig(engine: Engine, migrated_url
         insert(engine, "r-1", "Room 1", provider="trtc_room")
         debug = {"MEETING_SYNC_WORKER_LOG_LEVEL": "DEBUG"}
         base = config_for(migrated_url, server, KEY)
-        rooms = server.config.trtc
-        trtc_env = {
-            "MEETING_SYNC_TRTC_BASE_URL": server.base_url,
-            "MEETING_SYNC_TRTC_SDKAPPID": str(rooms.sdkappid),
-            "MEETING_SYNC_TRTC_ADMIN": rooms.admin,
-        }
-        good = meeting_sync(
-            ["once"], cli_env(base, {**debug, **trtc_env, "MEETING_SYNC_TRTC_KEY": KEY})
-        )
+        good = meeting_sync(["once"], cli_env(base, {**debug, **trtc_env(server)}))
         insert(engine, "r-2", "Room 2", provider="trtc_room")
-        bad = meeting_sync(
-            ["once"], cli_env(base, {**debug, **trtc_env, "MEETING_SYNC_TRTC_KEY": WRONG_KEY})
-        )
+        bad = meeting_sync(["once"], cli_env(base, {**debug, **trtc_env(server, WRONG_KEY)}))
     assert (good.returncode, bad.returncode) == (0, 2), good.stderr + bad.stderr
     assert "trtc_call" in good.stderr + good.stdout  # the DEBUG lines were written
     for run in (good, bad):

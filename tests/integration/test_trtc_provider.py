@@ -14,26 +14,20 @@ from sqlalchemy import Engine, select
 from models import quota_pauses_table
 from sandbox.server import SandboxServer
 from tests.fixtures.databases import SQLITE_ONLY
-from tests.integration.syncenv import SOON, cli_env, insert, make_pass, meeting_sync, rows, update
+from tests.integration.syncenv import SOON, cli_env, make_pass, meeting_sync, rows, update
 from tests.integration.syncenv import worker_config as base_config
+from tests.integration.trtcenv import admin_client, insert_room, trtc_config, trtc_env
 from worker.composition import build_ledger
-from worker.config import Config, TrtcConfig
-from worker.trtc.auth import AdminAuth, TrtcCredentials
-from worker.trtc.client import TrtcClient
+from worker.config import Config
 from worker.trtc.room import room_from_row
 
-TRTC = "trtc_room"
 MOVED = SOON + timedelta(days=1)
 
 
-def config_for(url: str, sandbox: SandboxServer, **trtc: object) -> Config:
-    rooms = sandbox.config.trtc
-    settings = TrtcConfig(
-        base_url=sandbox.base_url, sdkappid=rooms.sdkappid, key=rooms.key, admin=rooms.admin
-    )
+def config_for(url: str, sandbox: SandboxServer) -> Config:
     # A failed row waits an hour: nothing is retried within the pass that failed it.
     config = base_config(url, sandbox, retry_base_seconds=3600, retry_max_seconds=3600)
-    return dataclasses.replace(config, trtc=dataclasses.replace(settings, **trtc))
+    return dataclasses.replace(config, trtc=trtc_config(sandbox))
 
 
 def run(engine: Engine, config: Config) -> dict[str, int]:
@@ -49,7 +43,7 @@ def test_a_lost_create_then_a_rename_is_one_room_with_the_new_name(
     engine: Engine, migrated_url: str, sandbox: SandboxServer
 ) -> None:
     config = config_for(migrated_url, sandbox)
-    insert(engine, "r-1", "Draft", provider=TRTC)
+    insert_room(engine, "r-1", "Draft")
     sandbox.set_room_faults(inject=[{"action": "drop", "command": "create_room"}])
     assert run(engine, config) == {"claimed": 1, "retry_later": 1}
     assert rows(engine)["r-1"].create_intent_at is not None and len(live(sandbox)) == 1
@@ -67,20 +61,10 @@ def test_a_room_id_held_by_another_owner_fails_the_row_alone(
     engine: Engine, migrated_url: str, sandbox: SandboxServer
 ) -> None:
     config = config_for(migrated_url, sandbox)
-    insert(engine, "r-1", "Mine", provider=TRTC)
-    insert(
-        engine,
-        "r-2",
-        "Also mine",
-        provider=TRTC,
-        start_time=MOVED,
-        end_time=MOVED + timedelta(hours=1),
-    )
+    insert_room(engine, "r-1", "Mine")
+    insert_room(engine, "r-2", "Also mine", MOVED)
     spec = room_from_row(rows(engine)["r-1"])
-    rooms = sandbox.config.trtc
-    client = TrtcClient(
-        AdminAuth(TrtcCredentials(rooms.sdkappid, rooms.key, rooms.admin)), sandbox.base_url
-    )
+    client = admin_client(sandbox)
     client.create_room(dataclasses.replace(spec, owner="eve"))
 
     assert run(engine, config) == {"claimed": 2, "created": 1, "failed": 1}
@@ -95,7 +79,7 @@ def test_a_reschedule_whose_create_answer_is_lost_leaves_one_live_room(
     engine: Engine, migrated_url: str, sandbox: SandboxServer
 ) -> None:
     config = config_for(migrated_url, sandbox)
-    insert(engine, "r-1", "Planning", provider=TRTC)
+    insert_room(engine, "r-1", "Planning")
     run(engine, config)
     old = rows(engine)["r-1"].meeting_id
 
@@ -112,7 +96,7 @@ def test_a_cancel_after_an_unfinished_reschedule_destroys_both_rooms(
     engine: Engine, migrated_url: str, sandbox: SandboxServer
 ) -> None:
     config = config_for(migrated_url, sandbox)
-    insert(engine, "r-1", "Planning", provider=TRTC)
+    insert_room(engine, "r-1", "Planning")
     run(engine, config)
     update(engine, "r-1", start_time=MOVED, end_time=MOVED + timedelta(hours=1))
     # The new room is made, its answer lost; the retry finds it, and the look at it fails.
@@ -134,7 +118,7 @@ def test_a_cancel_after_an_unfinished_reschedule_destroys_both_rooms(
 def test_a_subject_over_100_bytes_names_the_room_with_a_note_on_the_row(
     engine: Engine, migrated_url: str, sandbox: SandboxServer
 ) -> None:
-    insert(engine, "r-1", "评审" * 20, provider=TRTC)  # 120 bytes of UTF-8
+    insert_room(engine, "r-1", "评审" * 20)  # 120 bytes of UTF-8
     assert run(engine, config_for(migrated_url, sandbox)) == {"claimed": 1, "created": 1}
     row = rows(engine)["r-1"]
     [room] = sandbox.rooms()
@@ -147,31 +131,15 @@ def test_a_subject_over_100_bytes_names_the_room_with_a_note_on_the_row(
 def test_a_wrong_key_opens_the_circuit_with_a_diagnosis_and_no_secret(
     engine: Engine, migrated_url: str, sandbox: SandboxServer
 ) -> None:
-    insert(engine, "r-1", "Planning", provider=TRTC)
-    insert(
-        engine,
-        "r-2",
-        "Review",
-        provider=TRTC,
-        start_time=MOVED,
-        end_time=MOVED + timedelta(hours=1),
-    )
-    rooms = sandbox.config.trtc
+    insert_room(engine, "r-1", "Planning")
+    insert_room(engine, "r-2", "Review", MOVED)
     wrong = "the-wrong-trtc-key-0123"
-    env = cli_env(
-        config_for(migrated_url, sandbox),
-        {
-            "MEETING_SYNC_TRTC_BASE_URL": sandbox.base_url,
-            "MEETING_SYNC_TRTC_SDKAPPID": str(rooms.sdkappid),
-            "MEETING_SYNC_TRTC_KEY": wrong,
-            "MEETING_SYNC_TRTC_ADMIN": rooms.admin,
-        },
-    )
+    env = cli_env(config_for(migrated_url, sandbox), trtc_env(sandbox, wrong))
     done = meeting_sync(["once"], env)
     assert done.returncode == 2, done.stderr
     output = done.stdout + done.stderr
     assert "70009" in output and "trtc.key" in output
-    assert wrong not in output and rooms.key not in output
+    assert wrong not in output and sandbox.config.trtc.key not in output
     assert {r.sync_state for r in rows(engine).values()} == {"pending"}
     assert sandbox.room_stats()["stats"] == {"create_room:70009": 1}
 
@@ -181,7 +149,7 @@ def test_a_frequency_limit_pauses_that_api_for_every_worker_then_the_call_goes_t
     engine: Engine, migrated_url: str, sandbox: SandboxServer
 ) -> None:
     config = config_for(migrated_url, sandbox)
-    insert(engine, "r-1", "Planning", provider=TRTC)
+    insert_room(engine, "r-1", "Planning")
     sandbox.set_room_faults(
         inject=[{"action": "error", "command": "create_room", "error_code": 60007}]
     )
@@ -202,15 +170,8 @@ def test_the_trial_daily_quota_parks_rows_until_the_next_day(
     engine: Engine, migrated_url: str, sandbox: SandboxServer
 ) -> None:
     config = config_for(migrated_url, sandbox)
-    insert(engine, "r-1", "Planning", provider=TRTC)
-    insert(
-        engine,
-        "r-2",
-        "Review",
-        provider=TRTC,
-        start_time=MOVED,
-        end_time=MOVED + timedelta(hours=1),
-    )
+    insert_room(engine, "r-1", "Planning")
+    insert_room(engine, "r-2", "Review", MOVED)
     sandbox.set_room_faults(
         inject=[{"action": "error", "command": "create_room", "error_code": 60028}]
     )
@@ -233,17 +194,14 @@ def test_a_cancel_after_a_reschedule_whose_write_back_was_lost_destroys_the_new_
     engine: Engine, migrated_url: str, sandbox: SandboxServer
 ) -> None:
     config = config_for(migrated_url, sandbox)
-    insert(engine, "r-1", "Planning", provider=TRTC)
+    insert_room(engine, "r-1", "Planning")
     run(engine, config)
     old = rows(engine)["r-1"].meeting_id
     # The reschedule went through in TRTC (new room made, old one destroyed), and the row
     # never heard of it: it still names the old room.
     update(engine, "r-1", start_time=MOVED, end_time=MOVED + timedelta(hours=1))
     moved = room_from_row(rows(engine)["r-1"])
-    rooms = sandbox.config.trtc
-    client = TrtcClient(
-        AdminAuth(TrtcCredentials(rooms.sdkappid, rooms.key, rooms.admin)), sandbox.base_url
-    )
+    client = admin_client(sandbox)
     client.create_room(moved)
     client.destroy_room(str(old))
 
