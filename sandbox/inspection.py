@@ -17,6 +17,10 @@ they are not labelled ``Content-Type: application/json`` (415), even with an emp
     POST /_sandbox/faults            {"fail_rate", "drop_response_rate", "latency_ms",
                                       "clock_offset_seconds", "inject": [...]}
     POST /_sandbox/clock             {"advance_seconds": N}
+    GET  /_sandbox/rooms             every TRTC room ever created, destroyed ones too
+    GET  /_sandbox/rooms/stats       room calls by command and error code, lost answers,
+                                      and the room faults
+    POST /_sandbox/rooms/faults      {"drop_rates": {"create_room": 0.3}, "inject": [...]}
 
 Numbers must be finite JSON numbers within sandbox.limits (no NaN, no Infinity, no strings):
 anything else is a 400 that names the field, and changes nothing.
@@ -88,6 +92,9 @@ def _route(app: SandboxApp, route: tuple[str, str], request: Request) -> Any:
         return app.faults.as_dict()
     if name == "clock":
         return {"now": app.advance_clock(_body(request).get("advance_seconds", 0))}
+    if name == "rooms/faults":
+        app.rooms.faults.update(_body(request))
+        return app.rooms.faults.as_dict()
     return None
 
 
@@ -104,6 +111,10 @@ def _get(app: SandboxApp, name: str, request: Request) -> Any:
         return app.quota.usage(app.now())
     if name == "clock":
         return {"now": app.now(), "advanced_seconds": app.advanced}
+    if name == "rooms":
+        return app.rooms.rooms.views()
+    if name == "rooms/stats":
+        return app.rooms.view()
     return None
 
 

@@ -77,7 +77,7 @@ def _configure_logging(config: Config) -> None:
     from worker.logging_setup import configure
 
     w = config.wemeet
-    configure(config.worker.log_level, secrets=(w.secret_key,))
+    configure(config.worker.log_level, secrets=(w.secret_key, config.trtc.key))
 
 
 def _dispatch(args: argparse.Namespace, config: Config, after_call: AfterCall | None) -> int:

@@ -34,6 +34,8 @@ from worker.sync.job import AfterCall
 from worker.sync.loop import PassReport, PassSettings, SyncPass
 from worker.sync.provider import Provider
 from worker.sync.retry import InCallRetry
+from worker.trtc import provider as trtc
+from worker.trtc.compose import build_trtc
 from worker.wemeet import provider as wemeet
 from worker.wemeet.auth import AkSkAuth
 from worker.wemeet.client import WemeetClient
@@ -78,7 +80,10 @@ def build_providers(
     q = config.quota
     quotas = WemeetQuotas(app_id=config.wemeet.app_id, app=q.app, user_create=q.user_create)
     client = build_client(config, session=session, on_call=on_call)
-    return {wemeet.NAME: wemeet.WemeetProvider(client, quotas)}
+    providers: dict[str, Provider[Any]] = {wemeet.NAME: wemeet.WemeetProvider(client, quotas)}
+    if config.trtc.sdkappid:
+        providers[trtc.NAME] = build_trtc(config, session=session, on_call=on_call)
+    return providers
 
 
 def build_ledger(config: Config, engine: Engine) -> QuotaLedger:

@@ -7,10 +7,14 @@ text that comes from elsewhere (an exception of a library, a URL).
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Iterable
 
 MASK = "***"
+# TRTC carries the administrator's UserSig in the query string: a URL a library logs must
+# not show it.
+_USERSIG = re.compile(r"(usersig=)[^&\s\"']+", re.IGNORECASE)
 
 
 class RedactingFilter(logging.Filter):
@@ -22,10 +26,8 @@ class RedactingFilter(logging.Filter):
         self._secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
-            return True
         message = record.getMessage()
-        redacted = message
+        redacted = _USERSIG.sub(rf"\1{MASK}", message)
         for secret in self._secrets:
             redacted = redacted.replace(secret, MASK)
         if redacted != message:
