@@ -22,6 +22,7 @@ from sandbox.config import (
     parse_quotas,
 )
 from sandbox.limits import finite
+from sandbox.oauth import DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL, OAuthApp
 from sandbox.server import SandboxServer
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="shift of the sandbox's clock",
     )
     parser.add_argument("--seed", type=int, default=None, help="seed of ids and faults")
+    oauth = parser.add_argument_group("third-party OAuth2.0 app (off unless both are given)")
+    oauth.add_argument("--oauth-sdk-id", default=None, help="the OAuth app's sdk_id")
+    oauth.add_argument("--oauth-secret", default=None, help="the OAuth app's secret")
+    oauth.add_argument(
+        "--access-token-ttl", type=finite_float, default=DEFAULT_ACCESS_TTL, help="seconds"
+    )
+    oauth.add_argument(
+        "--refresh-token-ttl", type=finite_float, default=DEFAULT_REFRESH_TTL, help="seconds"
+    )
     parser.add_argument(
         "--empty-cancel-body",
         action="store_true",
@@ -106,6 +116,20 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         clock_offset_seconds=args.clock_offset_seconds,
         seed=args.seed,
         empty_cancel_body=args.empty_cancel_body,
+        oauth=oauth_from_args(args),
+    )
+
+
+def oauth_from_args(args: argparse.Namespace) -> OAuthApp | None:
+    if args.oauth_sdk_id is None and args.oauth_secret is None:
+        return None
+    if not (args.oauth_sdk_id and args.oauth_secret):
+        raise ValueError("--oauth-sdk-id and --oauth-secret go together")
+    return OAuthApp(
+        args.oauth_sdk_id,
+        args.oauth_secret,
+        access_ttl=args.access_token_ttl,
+        refresh_ttl=args.refresh_token_ttl,
     )
 
 

@@ -16,7 +16,10 @@ they are not labelled ``Content-Type: application/json`` (415), even with an emp
     POST /_sandbox/reset             forget everything (back to the start-up settings)
     POST /_sandbox/faults            {"fail_rate", "drop_response_rate", "latency_ms",
                                       "clock_offset_seconds", "inject": [...]}
-    POST /_sandbox/clock             {"advance_seconds": N}
+    POST /_sandbox/clock             {"advance_seconds": N} (token expiries come nearer)
+    GET  /_sandbox/oauth             per open_id: exchanges, refreshes, refused refreshes,
+                                      calls with an expired token, expiries (never a token)
+    POST /_sandbox/oauth/auth_code   {"open_id": "..."} → {"auth_code": "..."}: 5 min, once
 
 Numbers must be finite JSON numbers within sandbox.limits (no NaN, no Infinity, no strings):
 anything else is a 400 that names the field, and changes nothing.
@@ -88,6 +91,8 @@ def _route(app: SandboxApp, route: tuple[str, str], request: Request) -> Any:
         return app.faults.as_dict()
     if name == "clock":
         return {"now": app.advance_clock(_body(request).get("advance_seconds", 0))}
+    if name == "oauth/auth_code" and app.oauth is not None:
+        return {"auth_code": app.oauth.auth_code(_body(request).get("open_id"), app.now())}
     return None
 
 
@@ -104,6 +109,8 @@ def _get(app: SandboxApp, name: str, request: Request) -> Any:
         return app.quota.usage(app.now())
     if name == "clock":
         return {"now": app.now(), "advanced_seconds": app.advanced}
+    if name == "oauth" and app.oauth is not None:
+        return app.oauth.view(app.now())
     return None
 
 
