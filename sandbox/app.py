@@ -160,6 +160,9 @@ class SandboxApp:
         """The OAuth token endpoints' envelope: ``{"code", "message", "nonce", "data"}``,
         HTTP 400 with the seed's code for a refusal. Neither signed nor metered."""
         assert self.oauth is not None
+        latency = self.faults.latency_ms
+        if latency > 0:
+            time.sleep(latency / 1000)  # outside the lock, as for the API's calls
         doc, bad_body = _json_body(body, "POST")
         nonce = uuid.uuid4().hex
         with self.lock:
