@@ -3,6 +3,7 @@ users authorized through the real token endpoint, and the sandbox's view of thei
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -14,7 +15,8 @@ from sqlalchemy import Engine
 
 from sandbox.oauth import OAuthApp
 from sandbox.server import SandboxServer
-from tests.integration.syncenv import ROOT, cli_env, worker_config
+from tests.integration.syncenv import ROOT, cli_env, wait_for, worker_config
+from tests.integration.test_quota_fleet import stop_fleet
 from worker.composition import build_keeper
 from worker.config import Config
 from worker.domain.tokens import OAuthToken
@@ -85,3 +87,46 @@ def start_clocked_daemon(
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def move_clock(server: SandboxServer, offset_file: Path, advanced: float, step: float) -> float:
+    """Move the workers' clock, then the sandbox's, by ``step``: the workers are never
+    behind the service, so a pair they think good is good; the gap (one step at most, for
+    microseconds) stays inside the 5-minute timestamp window. The file is replaced whole,
+    so a worker never reads half of it."""
+    advanced += step
+    partial = offset_file.with_suffix(".new")
+    partial.write_text(repr(advanced))
+    os.replace(partial, offset_file)
+    server.advance_clock(step)
+    return advanced
+
+
+def start_clocked_fleet(
+    env: Mapping[str, str], count: int, offset_file: Path, logs: Path
+) -> list[subprocess.Popen[str]]:
+    """``count`` clocked `meeting-sync run` daemons, once each is polling."""
+    daemons, paths = [], []
+    try:
+        for n in range(count):
+            path = logs / f"w{n}.log"
+            with path.open("w") as log:  # the child has its own copy of the descriptor
+                env_n = {**env, "MEETING_SYNC_WORKER_WORKER_ID": f"w{n}"}
+                daemons.append(start_clocked_daemon(env_n, offset_file, log))
+            paths.append(path)
+        for daemon, path in zip(daemons, paths, strict=True):
+            wait_for(
+                lambda d=daemon, p=path: d.poll() is not None or "daemon_started" in p.read_text(),
+                "a daemon to start",
+            )
+            assert daemon.poll() is None, path.read_text()
+    except BaseException:
+        stop_fleet(daemons)
+        raise
+    return daemons
+
+
+def tokens_fresh(server: SandboxServer, lead: float) -> bool:
+    """No user's access token is within ``lead`` of its end (on the sandbox's clock)."""
+    now = server.now()
+    return all(u["access_expires"] - now > lead for u in server.oauth().values())
