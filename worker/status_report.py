@@ -62,6 +62,8 @@ def _lines(data: dict[str, Any], indent: str = "") -> list[str]:
         if isinstance(value, dict):
             lines.append(f"{indent}{label}:" + ("" if value else " none"))
             lines.extend(_lines(value, indent + "  "))
+        elif isinstance(value, list):
+            lines.append(f"{indent}{label}: " + (", ".join(map(str, value)) or "none"))
         else:
             lines.append(f"{indent}{label}: {value}")
     return lines

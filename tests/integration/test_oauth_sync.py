@@ -11,7 +11,7 @@ from sandbox.server import SandboxServer
 from tests.integration.oauthenv import authorize, oauth_config, oauth_sandbox
 from tests.integration.syncenv import insert, rows
 from worker.composition import build_pass, build_status
-from worker.status_report import collect_status
+from worker.status_report import collect_status, render_status
 from worker.store.meetings import Store
 
 # What requests itself adds to every call; everything else is the protocol's.
@@ -84,6 +84,7 @@ def test_an_expired_refresh_token_parks_only_that_users_rows(
     status = collect_status(parts.store, parts.ledger, parts.tokens)
     parts.store.engine.dispose()
     assert status["oauth_users_to_reauthorize"] == ["open-carol"]
+    assert "oauth users to reauthorize: open-carol" in render_status(config, as_json=False)
 
     # She authorizes the app again: her rows are due at once and sync.
     authorize(config, engine, server, "open-carol")
