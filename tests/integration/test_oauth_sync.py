@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sandbox.server import SandboxServer
 from tests.integration.oauthenv import authorize, oauth_config, oauth_sandbox
 from tests.integration.syncenv import insert, rows
-from worker.composition import build_pass, build_status
+from worker.composition import build_keeper, build_pass, build_status
 from worker.status_report import collect_status, render_status
 from worker.store.meetings import Store
 
@@ -111,3 +111,22 @@ def test_a_call_refused_for_an_expired_token_refreshes_once_and_is_retried(
     assert server.oauth()["open-alice"]["refreshes"] == 1
     api = [e for e in server.requests_log() if e["endpoint"] == "create"]
     assert [e["error_code"] for e in api] == [190303, None]
+
+
+def test_a_pair_refused_after_another_worker_replaced_it_is_not_refreshed_again(
+    engine: Engine, migrated_url: str, sandbox_factory: Callable[..., SandboxServer]
+) -> None:
+    server = oauth_sandbox(sandbox_factory, access_ttl=3600)
+    config = oauth_config(migrated_url, server, lead=600)
+    first = authorize(config, engine, server, "open-alice")
+    mine, theirs = (build_keeper(config, engine, clock=server.now) for _ in range(2))
+    assert mine is not None and theirs is not None
+    server.advance_clock(3100)
+    renewed = theirs.renew("open-alice")  # due: the other worker renews it first
+
+    # This worker's call went out with the old pair and was refused: under the lock it
+    # finds the pair replaced and takes the new one, without a second refresh.
+    assert mine.renew("open-alice", refused=first).access_token == renewed.access_token
+    assert server.oauth()["open-alice"]["refreshes"] == 1
+    # Not due any more either: a check finds nothing to do.
+    assert mine.renew_due() == 0 and server.oauth()["open-alice"]["refreshes"] == 1
