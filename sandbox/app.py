@@ -1,8 +1,10 @@
 """The sandbox's WSGI application: the Tencent Meeting API with its real checks and faults.
 
 Order of the checks, as on the real service: required headers, credentials, timestamp,
-signature, replay (sandbox.auth), then the quota (every authenticated attempt counts), then
-faults, then the body and the business rules. All state sits behind one lock; injected
+signature, replay (sandbox.auth; for a call with an ``AccessToken`` to a sandbox with an
+OAuth app, the token, its user and its expiry, then the replay: sandbox.oauth), then the quota (every authenticated attempt counts), then
+faults, then the body and the business rules. The OAuth token endpoints are neither signed
+nor metered, and answer in their own envelope. All state sits behind one lock; injected
 latency is served outside it so that slow calls overlap as they do against the service.
 """
 
