@@ -2,10 +2,11 @@
 
 Order of the checks, as on the real service: required headers, credentials, timestamp,
 signature, replay (sandbox.auth; for a call with an ``AccessToken`` to a sandbox with an
-OAuth app, the token, its user and its expiry, then the replay: sandbox.oauth), then the quota (every authenticated attempt counts), then
-faults, then the body and the business rules. The OAuth token endpoints are neither signed
-nor metered, and answer in their own envelope. All state sits behind one lock; injected
-latency is served outside it so that slow calls overlap as they do against the service.
+OAuth app, the token, its user and its expiry, then the replay: sandbox.oauth), then the
+quota (every authenticated attempt counts), then faults, then the body and the business
+rules. The OAuth token endpoints are neither signed nor metered, and answer in their own
+envelope. All state sits behind one lock; injected latency is served outside it so that
+slow calls overlap as they do against the service.
 """
 
 from __future__ import annotations
