@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from models.base import Base
 from models.meetings import CALENDAR_COLUMNS, SYNC_STATES, Meeting, meetings_table
+from models.oauth_tokens import oauth_tokens_table
 from models.quota_ledger import (
     quota_counters_table,
     quota_events_table,
@@ -22,6 +23,7 @@ __all__ = [
     "SyncLog",
     "meetings_table",
     "metadata",
+    "oauth_tokens_table",
     "quota_counters_table",
     "quota_events_table",
     "quota_locks_table",

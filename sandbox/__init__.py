@@ -17,7 +17,8 @@ mistake in the worker's signer or quota ledger cannot hide behind the same mista
 server's side.
 
 Modules: config (settings), credentials (the app it recognises), auth (header, credential,
-timestamp, signature and replay checks), signature (the AK/SK signature of spec §1),
+timestamp, signature and replay checks), oauth (a third-party OAuth2.0 app: codes, token
+endpoints, rotation, the token check of a call), signature (the AK/SK signature of spec §1),
 validate (body rules), state (meetings), recurrence (a series' occurrences), endpoints (the
 API operations), windows (call limits and their natural windows), quota (natural-window
 counters), faults, limits (bounds of fault settings and clock moves), request_log (what was

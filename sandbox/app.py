@@ -1,9 +1,12 @@
 """The sandbox's WSGI application: the Tencent Meeting API with its real checks and faults.
 
 Order of the checks, as on the real service: required headers, credentials, timestamp,
-signature, replay (sandbox.auth), then the quota (every authenticated attempt counts), then
-faults, then the body and the business rules. All state sits behind one lock; injected
-latency is served outside it so that slow calls overlap as they do against the service.
+signature, replay (sandbox.auth; for a call with an ``AccessToken`` to a sandbox with an
+OAuth app, the token, its user and its expiry, then the replay: sandbox.oauth), then the
+quota (every authenticated attempt counts), then faults, then the body and the business
+rules. The OAuth token endpoints are neither signed nor metered, and answer in their own
+envelope. All state sits behind one lock; injected latency is served outside it so that
+slow calls overlap as they do against the service.
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ from werkzeug.wrappers import Request, Response
 from sandbox.auth import REQUIRED_HEADERS, ReplayMemory, SignedRequest, authenticate
 from sandbox.config import SandboxConfig, zone
 from sandbox.endpoints import Call, endpoint_of, handle, meeting_id_of, userid_of
-from sandbox.errors import BAD_JSON, BAD_PARAMETER, Rejection, reject
+from sandbox.errors import BAD_JSON, BAD_PARAMETER, REPLAY, Rejection, reject
 from sandbox.faults import Faults, Injected
 from sandbox.inspection import handle_inspection
 from sandbox.jsontext import dumps, loads
 from sandbox.limits import check_advance, finite
+from sandbox.oauth import OAUTH_HEADERS, TOKEN_PATH, OAuthState, TokenError
 from sandbox.quota import QuotaCounters
 from sandbox.request_log import RequestLog
 from sandbox.state import MeetingStore
@@ -74,6 +78,8 @@ class SandboxApp:
             self.request_log = RequestLog(limit=self.config.request_log_limit)
             self.advanced = 0.0
             self.rooms = RoomApi(self.config.trtc, seed.getrandbits(64))
+            oauth = self.config.oauth
+            self.oauth = OAuthState(oauth) if oauth is not None else None
 
     def now(self) -> float:
         """The sandbox's clock: the host's, shifted by the clock fault and any advance."""
@@ -100,6 +106,8 @@ class SandboxApp:
             if answer.dropped:
                 _drop(environ)
             response = Response(answer.body, status=200, content_type="application/json")
+        elif request.path.startswith(TOKEN_PATH) and self.oauth is not None:
+            response = self._token_endpoint(request.path.removeprefix(TOKEN_PATH), body)
         else:
             response = self._api(request, environ, body)
         return response(environ, start_response)
@@ -116,7 +124,12 @@ class SandboxApp:
         with self.lock:
             now = self.now()
             try:
-                authenticate(signed, self.config, now, self.replays)
+                if self.oauth is not None and "AccessToken" in signed.headers:
+                    open_id = self.oauth.check_call(signed.headers, now)
+                    if not self.replays.check_and_remember(_nonce_key(open_id, signed), now):
+                        raise reject(REPLAY, "request replayed: timestamp and nonce already used")
+                else:
+                    authenticate(signed, self.config, now, self.replays)
                 over_quota = self.quota.count(now)
                 if over_quota is not None:
                     raise over_quota
@@ -144,11 +157,38 @@ class SandboxApp:
                 userid_of(call),
                 fault.action if fault is not None else None,
                 message,
+                headers=tuple(signed.headers) if self.oauth is not None else None,
                 **_logged(endpoint, call),
             )
         if dropped:
             _drop(environ)
         return self._reply(status, content, now)
+
+    def _token_endpoint(self, name: str, body: bytes) -> Response:
+        """The OAuth token endpoints' envelope: ``{"code", "message", "nonce", "data"}``,
+        HTTP 400 with the seed's code for a refusal. Neither signed nor metered."""
+        assert self.oauth is not None
+        latency = self.faults.latency_ms
+        if latency > 0:
+            time.sleep(latency / 1000)  # outside the lock, as for the API's calls
+        doc, bad_body = _json_body(body, "POST")
+        nonce = uuid.uuid4().hex
+        with self.lock:
+            now = self.now()
+            try:
+                if bad_body is not None:
+                    raise TokenError(10, "the body must be a JSON object")
+                data = self.oauth.token_call(name, doc, now)
+                status, code, message = 200, 0, "SUCCESS"
+            except TokenError as refused:
+                status, code, message, data = 400, refused.code, refused.message, None
+            envelope: dict[str, Any] = {"code": code, "message": message, "nonce": nonce}
+            if data is not None:
+                envelope["data"] = data
+            open_id = doc.get("open_id")
+            userid = open_id if isinstance(open_id, str) else None
+            self.request_log.record(now, f"oauth_{name}", status, code or None, userid)
+        return self._reply(status, dumps(envelope), now)
 
     def _reply(self, status: int, content: bytes, now: float) -> Response:
         response = Response(content, status=status, content_type="application/json")
@@ -172,7 +212,7 @@ def _signed(request: Request, environ: dict[str, Any], body: bytes) -> SignedReq
         headers = dict(raw)  # the sandbox's own server: names with the case they were sent
     else:
         # Another WSGI server only gives normalised names: case cannot be checked there.
-        known = (*REQUIRED_HEADERS, "SdkId")
+        known = (*REQUIRED_HEADERS, "SdkId", *OAUTH_HEADERS, "Content-Type")
         headers = {name: request.headers[name] for name in known if name in request.headers}
     # The target as sent: ours, else what gunicorn/uWSGI/werkzeug pass, else rebuilt.
     target = environ.get(RAW_TARGET) or environ.get("RAW_URI") or environ.get("REQUEST_URI")
@@ -180,6 +220,11 @@ def _signed(request: Request, environ: dict[str, Any], body: bytes) -> SignedReq
         query = environ.get("QUERY_STRING", "")
         target = quote(request.path, safe="/@:!$&'()*+,;=-._~") + (f"?{query}" if query else "")
     return SignedRequest(request.method, str(target), body, headers)
+
+
+def _nonce_key(open_id: str, signed: SignedRequest) -> tuple[str, str, str]:
+    headers = signed.headers
+    return (f"oauth:{open_id}", headers["X-TC-Timestamp"], headers["X-TC-Nonce"])
 
 
 def _logged(endpoint: str, call: Call) -> dict[str, Any]:

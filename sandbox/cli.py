@@ -22,6 +22,7 @@ from sandbox.config import (
     parse_quotas,
 )
 from sandbox.limits import finite
+from sandbox.oauth import DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL, OAuthApp
 from sandbox.server import SandboxServer
 from sandbox.trtc_settings import DEMO_ADMIN, DEMO_KEY, DEMO_SDKAPPID, TrtcSettings
 
@@ -86,6 +87,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--trtc-sdkappid", type=int, default=DEMO_SDKAPPID, help="TRTC SDKAppID")
     parser.add_argument("--trtc-key", default=DEMO_KEY, help="TRTC key UserSigs are checked with")
     parser.add_argument("--trtc-admin", default=DEMO_ADMIN, help="TRTC administrator account")
+    oauth = parser.add_argument_group("third-party OAuth2.0 app (off unless both are given)")
+    oauth.add_argument("--oauth-sdk-id", default=None, help="the OAuth app's sdk_id")
+    oauth.add_argument("--oauth-secret", default=None, help="the OAuth app's secret")
+    oauth.add_argument(
+        "--access-token-ttl", type=finite_float, default=DEFAULT_ACCESS_TTL, help="seconds"
+    )
+    oauth.add_argument(
+        "--refresh-token-ttl", type=finite_float, default=DEFAULT_REFRESH_TTL, help="seconds"
+    )
     parser.add_argument(
         "--empty-cancel-body",
         action="store_true",
@@ -111,6 +121,20 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         seed=args.seed,
         empty_cancel_body=args.empty_cancel_body,
         trtc=TrtcSettings(sdkappid=args.trtc_sdkappid, key=args.trtc_key, admin=args.trtc_admin),
+        oauth=oauth_from_args(args),
+    )
+
+
+def oauth_from_args(args: argparse.Namespace) -> OAuthApp | None:
+    if args.oauth_sdk_id is None and args.oauth_secret is None:
+        return None
+    if not (args.oauth_sdk_id and args.oauth_secret):
+        raise ValueError("--oauth-sdk-id and --oauth-secret go together")
+    return OAuthApp(
+        args.oauth_sdk_id,
+        args.oauth_secret,
+        access_ttl=args.access_token_ttl,
+        refresh_ttl=args.refresh_token_ttl,
     )
 
 

@@ -21,6 +21,10 @@ they are not labelled ``Content-Type: application/json`` (415), even with an emp
     GET  /_sandbox/rooms/stats       room calls by command and error code, lost answers,
                                       and the room faults
     POST /_sandbox/rooms/faults      {"drop_rates": {"create_room": 0.3}, "inject": [...]}
+    POST /_sandbox/clock             {"advance_seconds": N} (token expiries come nearer)
+    GET  /_sandbox/oauth             per open_id: exchanges, refreshes, refused refreshes,
+                                      calls with an expired token, expiries (never a token)
+    POST /_sandbox/oauth/auth_code   {"open_id": "..."} → {"auth_code": "..."}: 5 min, once
 
 Numbers must be finite JSON numbers within sandbox.limits (no NaN, no Infinity, no strings):
 anything else is a 400 that names the field, and changes nothing.
@@ -95,6 +99,8 @@ def _route(app: SandboxApp, route: tuple[str, str], request: Request) -> Any:
     if name == "rooms/faults":
         app.rooms.faults.update(_body(request))
         return app.rooms.faults.as_dict()
+    if name == "oauth/auth_code" and app.oauth is not None:
+        return {"auth_code": app.oauth.auth_code(_body(request).get("open_id"), app.now())}
     return None
 
 
@@ -115,6 +121,8 @@ def _get(app: SandboxApp, name: str, request: Request) -> Any:
         return app.rooms.rooms.views()
     if name == "rooms/stats":
         return app.rooms.view()
+    if name == "oauth" and app.oauth is not None:
+        return app.oauth.view(app.now())
     return None
 
 

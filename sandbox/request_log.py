@@ -41,10 +41,11 @@ class RequestLog:
         *,
         meeting_id: str | None = None,
         body: Mapping[str, Any] | None = None,
+        headers: tuple[str, ...] | None = None,
     ) -> None:
         """One request: ``http_status`` None when the answer was dropped; ``fault`` names
         an injected fault ("fail", "drop", "error"); ``body`` is the request's JSON object,
-        of which only LOGGED_FIELDS are kept."""
+        of which only LOGGED_FIELDS are kept; ``headers``, the names of the request's headers."""
         outcome = fault or ("ok" if http_status == 200 else "error")
         sent = {k: copy.deepcopy(body[k]) for k in LOGGED_FIELDS if k in body} if body else {}
         self.log.append(
@@ -61,6 +62,9 @@ class RequestLog:
                 "sent": sent,
             }
         )
+        if headers is not None:
+            # Names only (an OAuth sandbox keeps them): values hold signatures and tokens.
+            self.log[-1]["headers"] = tuple(sorted(headers))
         self.total += 1
         if len(self.log) > self.limit:
             self.log.popleft()

@@ -134,6 +134,18 @@ class SandboxServer:
     def now(self) -> float:
         return self.app.now()
 
+    def auth_code(self, open_id: str) -> str:
+        """What the user's authorization of the OAuth app hands the app."""
+        with self.app.lock:
+            assert self.app.oauth is not None, "OAuth is off in this sandbox"
+            return self.app.oauth.auth_code(open_id, self.app.now())
+
+    def oauth(self) -> dict[str, Any]:
+        """GET /_sandbox/oauth: per open_id, refreshes and expiries."""
+        with self.app.lock:
+            assert self.app.oauth is not None, "OAuth is off in this sandbox"
+            return _copy(self.app.oauth.view(self.app.now()))
+
 
 def _copy(doc: _T) -> _T:
     """A deep, JSON-shaped copy: callers can keep it while the sandbox moves on."""

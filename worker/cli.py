@@ -7,7 +7,8 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 from worker.config import Config, load_config
 from worker.exceptions import ConfigError, DatabaseUnavailable, MeetingSyncError
@@ -36,6 +37,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("once", help="sync every row that is due now, then exit")
     status = commands.add_parser("status", help="rows by state, failures, quota use")
     status.add_argument("--json", action="store_true", help="machine-readable output")
+    oauth = commands.add_parser("oauth", help="users a third-party (OAuth) app acts for")
+    oauth_commands = oauth.add_subparsers(dest="oauth_command", required=True, metavar="ACTION")
+    exchange = oauth_commands.add_parser("exchange", help="store a user's authorization")
+    exchange.add_argument("--auth-code", required=True, help="the code the user's consent gave")
+    listing = oauth_commands.add_parser("list", help="users, expiries, scopes, states")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    revoke = oauth_commands.add_parser("revoke", help="forget a user's authorization")
+    revoke.add_argument("--open-id", required=True)
     sandbox = commands.add_parser("sandbox", help="run the local API emulator")
     from sandbox.cli import add_arguments
 
@@ -43,9 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, *, after_call: AfterCall | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    after_call: AfterCall | None = None,
+    clock: Callable[[], float] = time.time,
+) -> int:
     """The command line. ``after_call`` is a fault-injection seam for a test's own entry
-    point (it runs between a provider's answer and the write-back); the product passes none.
+    point (it runs between a provider's answer and the write-back), ``clock`` one for the
+    worker's time (a test's entry point follows a sandbox's advanced clock with it); the
+    product passes neither.
     """
     args = build_parser().parse_args(argv)
     if args.command == "sandbox":
@@ -61,7 +77,7 @@ def main(argv: Sequence[str] | None = None, *, after_call: AfterCall | None = No
         _configure_logging(config)
         for warning in config.warnings:
             logger.warning("config_warning %s", warning)
-        return _dispatch(args, config, after_call)
+        return _dispatch(args, config, after_call, clock)
     except ConfigError as exc:
         print(f"meeting-sync: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -77,10 +93,18 @@ def _configure_logging(config: Config) -> None:
     from worker.logging_setup import configure
 
     w = config.wemeet
-    configure(config.worker.log_level, secrets=(w.secret_key, config.trtc.key))
+    configure(
+        config.worker.log_level,
+        secrets=(w.secret_key, w.oauth_secret, config.oauth_key, config.trtc.key),
+    )
 
 
-def _dispatch(args: argparse.Namespace, config: Config, after_call: AfterCall | None) -> int:
+def _dispatch(
+    args: argparse.Namespace,
+    config: Config,
+    after_call: AfterCall | None,
+    clock: Callable[[], float],
+) -> int:
     if args.command == "db":
         from worker.store.engines import display_url, upgrade
 
@@ -92,11 +116,25 @@ def _dispatch(args: argparse.Namespace, config: Config, after_call: AfterCall | 
 
         print(render_status(config, as_json=args.json))
         return EXIT_OK
+    if args.command == "oauth":
+        from worker.oauth_commands import run_oauth
+
+        print(
+            run_oauth(
+                config,
+                args.oauth_command,
+                auth_code=getattr(args, "auth_code", None),
+                open_id=getattr(args, "open_id", None),
+                as_json=getattr(args, "json", False),
+                clock=clock,
+            )
+        )
+        return EXIT_OK
     config.require_credentials()
     if args.command == "once":
         from worker.composition import run_once
 
-        report = run_once(config, after_call=after_call)
+        report = run_once(config, after_call=after_call, clock=clock)
         print(json.dumps(report.as_dict(), ensure_ascii=False))
         if report.circuit_open:
             return EXIT_CONFIG
@@ -104,7 +142,7 @@ def _dispatch(args: argparse.Namespace, config: Config, after_call: AfterCall | 
     if args.command == "run":
         from worker.daemon import run_daemon
 
-        return run_daemon(config, after_call=after_call)
+        return run_daemon(config, after_call=after_call, clock=clock)
     raise AssertionError(args.command)  # argparse rejects unknown commands
 
 

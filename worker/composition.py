@@ -28,6 +28,8 @@ from worker.quota.ledger import QuotaLedger
 from worker.store.durable import DurableWrites
 from worker.store.engines import make_engine
 from worker.store.meetings import Store
+from worker.store.oauth_tokens import OAuthTokenStore
+from worker.store.token_cipher import TokenCipher
 from worker.sync.api_calls import CallLog
 from worker.sync.decide import RetryPolicy
 from worker.sync.job import AfterCall
@@ -37,8 +39,10 @@ from worker.sync.retry import InCallRetry
 from worker.trtc import provider as trtc
 from worker.trtc.compose import build_trtc
 from worker.wemeet import provider as wemeet
-from worker.wemeet.auth import AkSkAuth
+from worker.wemeet.auth import AkSkAuth, Auth
 from worker.wemeet.client import WemeetClient
+from worker.wemeet.oauth import OAuthAuth, TokenKeeper
+from worker.wemeet.oauth_endpoints import TokenEndpoints
 from worker.wemeet.quota import WemeetQuotas
 from worker.wemeet.signing import Credentials
 
@@ -50,22 +54,57 @@ def worker_id(config: Config) -> str:
     return config.worker.worker_id or f"{socket.gethostname()}:{os.getpid()}"
 
 
+def build_keeper(
+    config: Config,
+    engine: Engine,
+    *,
+    session: requests.Session | None = None,
+    clock: Callable[[], float] = time.time,
+) -> TokenKeeper | None:
+    """OAuth mode's token keeper over the `oauth_tokens` table; None in AK/SK mode."""
+    if not config.oauth:
+        return None
+    w = config.wemeet
+    endpoints = TokenEndpoints(
+        w.oauth_base_url,
+        sdk_id=w.sdk_id,
+        secret=w.oauth_secret,
+        session=session,
+        timeout=(w.connect_timeout_seconds, w.timeout_seconds),
+    )
+    return TokenKeeper(
+        OAuthTokenStore(engine, TokenCipher(config.oauth_key)),
+        endpoints,
+        lead_seconds=w.oauth_refresh_lead_seconds,
+        worker=worker_id(config),
+        clock=clock,
+    )
+
+
 def build_client(
     config: Config,
     *,
     session: requests.Session | None = None,
     on_call: Callable[[CallRecord], None] | None = None,
+    keeper: TokenKeeper | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> WemeetClient:
     w = config.wemeet
-    credentials = Credentials(
-        app_id=w.app_id, secret_id=w.secret_id, secret_key=w.secret_key, sdk_id=w.sdk_id or None
-    )
+    auth: Auth
+    if keeper is not None:
+        auth = OAuthAuth(keeper, clock=clock)
+    else:
+        credentials = Credentials(
+            app_id=w.app_id, secret_id=w.secret_id, secret_key=w.secret_key, sdk_id=w.sdk_id or None
+        )
+        auth = AkSkAuth(credentials, registered=str(w.registered), clock=clock)
     return WemeetClient(
-        AkSkAuth(credentials, registered=str(w.registered)),
+        auth,
         w.base_url,
         session=session,
         connect_timeout=w.connect_timeout_seconds,
         read_timeout=w.timeout_seconds,
+        clock=clock,
         on_call=on_call,
     )
 
@@ -75,14 +114,24 @@ def build_providers(
     *,
     session: requests.Session | None = None,
     on_call: Callable[[CallRecord], None] | None = None,
+    keeper: TokenKeeper | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> dict[str, Provider[Any]]:
     """Every provider this worker serves, by the name rows carry in `provider`."""
-    q = config.quota
-    quotas = WemeetQuotas(app_id=config.wemeet.app_id, app=q.app, user_create=q.user_create)
-    client = build_client(config, session=session, on_call=on_call)
-    providers: dict[str, Provider[Any]] = {wemeet.NAME: wemeet.WemeetProvider(client, quotas)}
+    q, w = config.quota, config.wemeet
+    quotas = WemeetQuotas(
+        # An OAuth app's calls are counted under its sdk_id: it has no AppId of its own.
+        app_id=f"oauth:{w.sdk_id}" if keeper is not None else w.app_id,
+        app=q.app,
+        user_create=q.user_create,
+        user=q.user,
+        per_user=keeper is not None,
+    )
+    client = build_client(config, session=session, on_call=on_call, keeper=keeper, clock=clock)
+    provider = wemeet.WemeetProvider(client, quotas, renews_tokens=keeper is not None)
+    providers: dict[str, Provider[Any]] = {wemeet.NAME: provider}
     if config.trtc.sdkappid:
-        providers[trtc.NAME] = build_trtc(config, session=session, on_call=on_call)
+        providers[trtc.NAME] = build_trtc(config, session=session, on_call=on_call, clock=clock)
     return providers
 
 
@@ -100,11 +149,13 @@ def build_ledger(config: Config, engine: Engine) -> QuotaLedger:
 class StatusParts:
     store: Store
     ledger: QuotaLedger
+    tokens: OAuthTokenStore | None = None  # OAuth mode: who must authorize the app again
 
 
 def build_status(config: Config) -> StatusParts:
     engine = make_engine(config.database.url)
-    return StatusParts(Store(engine), build_ledger(config, engine))
+    tokens = OAuthTokenStore(engine, TokenCipher(config.oauth_key)) if config.oauth else None
+    return StatusParts(Store(engine), build_ledger(config, engine), tokens)
 
 
 def build_pass(
@@ -116,11 +167,17 @@ def build_pass(
     session: requests.Session | None = None,
     durable: DurableWrites | None = None,
     monotonic: Callable[[], float] = time.monotonic,
+    clock: Callable[[], float] = time.time,
 ) -> SyncPass:
+    """``clock``: the worker's own time (request stamps, token expiries); the database's
+    clock still rules leases and quotas."""
     store = store or Store(make_engine(config.database.url))
     owner = worker_id(config)
     call_log = CallLog(owner)
-    providers = build_providers(config, session=session, on_call=call_log.record)
+    keeper = build_keeper(config, store.engine, session=session, clock=clock)
+    providers = build_providers(
+        config, session=session, on_call=call_log.record, keeper=keeper, clock=clock
+    )
     wk = config.worker
     settings = PassSettings(
         owner=owner,
@@ -160,5 +217,11 @@ def build_pass(
     )
 
 
-def run_once(config: Config, *, after_call: AfterCall | None = None) -> PassReport:
-    return build_pass(config, after_call=after_call).run()
+def run_once(
+    config: Config, *, after_call: AfterCall | None = None, clock: Callable[[], float] = time.time
+) -> PassReport:
+    sync = build_pass(config, after_call=after_call, clock=clock)
+    keeper = build_keeper(config, sync.store.engine, clock=clock)
+    if keeper is not None:
+        keeper.renew_due()  # the check before the calls: due pairs are renewed first
+    return sync.run()

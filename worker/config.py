@@ -30,6 +30,9 @@ DEFAULT_CONFIG_FILE = "meeting-sync.toml"
 # file's path, and the test suite's and benchmarks' own (database servers, chaos run size),
 # all under MEETING_SYNC_TEST_.
 CONFIG_FILE_ENV = f"{ENV_PREFIX}CONFIG"
+# The key the OAuth tokens are encrypted with at rest (a Fernet key). Only ever from the
+# environment: it guards every token, so it does not belong in a file beside them.
+OAUTH_KEY_ENV = f"{ENV_PREFIX}OAUTH_KEY"
 TEST_ENV_PREFIX = f"{ENV_PREFIX}TEST_"
 
 
@@ -52,6 +55,10 @@ class WemeetConfig:
     # whose meetings are then visible in the app (seed 001); 0 for accounts whose userids
     # are not registered users, where 1 fails (seed 000).
     registered: int = 1
+    # auth = "oauth": a third-party app (spec §2) whose sdk_id is `sdk_id` above.
+    oauth_secret: str = field(default="", repr=False)
+    oauth_base_url: str = "https://meeting.tencent.com"
+    oauth_refresh_lead_seconds: float = 1800.0
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,8 @@ class QuotaConfig:
     boundary_slack_seconds: float = 2.0
     app: tuple[Rate, ...] = (parse_rate("300/60s"), parse_rate("200000/1d"))
     user_create: tuple[Rate, ...] = (parse_rate("2000/1h"),)
+    # OAuth mode: each user's own limit (spec §2), counted in the shared ledger.
+    user: tuple[Rate, ...] = (parse_rate("300/60s"),)
 
 
 @dataclass(frozen=True)
@@ -104,15 +113,19 @@ class Config:
     source: str = "built-in defaults"
     # Worth telling the operator, yet no reason to refuse the configuration.
     warnings: tuple[str, ...] = ()
+    oauth_key: str = field(default="", repr=False)
+
+    @property
+    def oauth(self) -> bool:
+        return self.wemeet.auth == "oauth"
 
     def require_credentials(self) -> None:
         """Raise ConfigError unless the API credentials needed to send anything are set."""
         w = self.wemeet
-        if w.auth != "aksk":
-            return
+        needed = ("sdk_id", "oauth_secret") if self.oauth else ("app_id", "secret_id", "secret_key")
         missing = [
             f"wemeet.{name} (or {ENV_PREFIX}WEMEET_{name.upper()})"
-            for name in ("app_id", "secret_id", "secret_key")
+            for name in needed
             if not getattr(w, name)
         ]
         if missing:
@@ -203,7 +216,12 @@ def from_mapping(raw: Mapping[str, Any], env: Mapping[str, str], *, source: str)
         if not isinstance(table, Mapping):
             raise ConfigError(f"{source}: [{name}] must be a table")
         sections[name] = _build_section(name, cls, table, env, source)
-    config = Config(**sections, source=source, warnings=_stray_variables(env))
+    config = Config(
+        **sections,
+        source=source,
+        warnings=_stray_variables(env),
+        oauth_key=env.get(OAUTH_KEY_ENV, ""),
+    )
     _validate(config)
     return config
 
@@ -219,7 +237,7 @@ def _stray_variables(env: Mapping[str, str]) -> tuple[str, ...]:
         for section, cls in SECTIONS.items()
         for f in dataclasses.fields(cls)
     }
-    known = {**settings, "CONFIG": CONFIG_FILE_ENV}
+    known = {**settings, "CONFIG": CONFIG_FILE_ENV, "OAUTH_KEY": OAUTH_KEY_ENV}
     warnings = []
     for name in sorted(env):
         upper = name.upper()
@@ -348,12 +366,6 @@ def _validate(config: Config) -> None:
         if value not in allowed:
             raise ConfigError(f"{section}.{key} = {value!r}: expected one of {list(allowed)}")
     w, wk, q = config.wemeet, config.worker, config.quota
-    if w.auth == "oauth":
-        # Accepted and ignored, it would keep signing with AK/SK behind the operator's back.
-        raise ConfigError(
-            "wemeet.auth = 'oauth': OAuth mode is not available yet in this version; use "
-            "'aksk' (an enterprise self-built app's SecretId and SecretKey)"
-        )
     if w.registered not in (0, 1):
         raise ConfigError(
             f"wemeet.registered = {w.registered}: expected 0 or 1 (the X-TC-Registered header: "
@@ -362,6 +374,7 @@ def _validate(config: Config) -> None:
     positive = {
         "wemeet.timeout_seconds": w.timeout_seconds,
         "wemeet.connect_timeout_seconds": w.connect_timeout_seconds,
+        "wemeet.oauth_refresh_lead_seconds": w.oauth_refresh_lead_seconds,
         "worker.poll_interval_seconds": wk.poll_interval_seconds,
         "worker.batch_size": wk.batch_size,
         "worker.lease_seconds": wk.lease_seconds,

@@ -25,7 +25,7 @@ from types import FrameType
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from worker.composition import build_pass
+from worker.composition import build_keeper, build_pass
 from worker.config import Config
 from worker.exceptions import DatabaseUnavailable
 from worker.sync.job import AfterCall
@@ -59,8 +59,15 @@ class Daemon:
         housekeeping: Callable[[], None] | None = None,
         housekeeping_interval: float = 3600.0,
         monotonic: Callable[[], float] = time.monotonic,
+        refresh: Callable[[], object] | None = None,
     ) -> None:
         self.sync = sync
+        # OAuth mode: renews the tokens due, in a thread of its own so that a long pass
+        # cannot make a token run out. A stop waits for a refresh in flight: the new pair
+        # must be committed, as the old one is already dead.
+        self.refresh = refresh
+        self.refresh_idle = threading.Event()
+        self.refresh_idle.set()
         self.housekeeping = housekeeping
         self.housekeeping_interval = housekeeping_interval
         self.poll_interval = poll_interval
@@ -71,7 +78,7 @@ class Daemon:
         self.idle.set()
         self._circuit_until = 0.0
         self.scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(1)},
+            executors={"default": ThreadPoolExecutor(1), "oauth": ThreadPoolExecutor(1)},
             job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
             timezone=UTC,
         )
@@ -110,6 +117,19 @@ class Daemon:
         except Exception:
             logger.exception("housekeeping_failed")
 
+    def renew_tokens(self) -> None:
+        """The OAuth refresh duty; never raises into the scheduler."""
+        if self.refresh is None:
+            return
+        self.refresh_idle.clear()
+        try:
+            if not self.stop.is_set():
+                self.refresh()
+        except Exception:
+            logger.exception("oauth_refresh_crashed")
+        finally:
+            self.refresh_idle.set()
+
     def run(self, signals: SignalCount) -> int:
         """Run until the first signal, then stop; a second signal exits at once."""
         self.scheduler.add_job(
@@ -123,6 +143,15 @@ class Daemon:
             self.scheduler.add_job(
                 self.tidy, "interval", seconds=self.housekeeping_interval, id="housekeeping"
             )
+        if self.refresh is not None:
+            self.scheduler.add_job(
+                self.renew_tokens,
+                "interval",
+                seconds=self.poll_interval,
+                id="oauth-refresh",
+                executor="oauth",
+                next_run_time=datetime.now(UTC),
+            )
         self.scheduler.start()
         logger.info("daemon_started poll_interval=%s", self.poll_interval)
         while signals.count == 0:
@@ -130,7 +159,7 @@ class Daemon:
         logger.info("stopping finishing_in_flight_call")
         self.stop.set()
         self.scheduler.shutdown(wait=False)
-        while not self.idle.wait(SIGNAL_POLL_SECONDS):
+        while not (self.idle.wait(SIGNAL_POLL_SECONDS) and self.refresh_idle.is_set()):
             if signals.count > 1:
                 logger.warning("second_signal exiting_at_once")
                 os._exit(EXIT_AT_ONCE)
@@ -145,10 +174,13 @@ def _not_an_overlap(record: logging.LogRecord) -> bool:
     return "maximum number of running instances reached" not in record.getMessage()
 
 
-def run_daemon(config: Config, *, after_call: AfterCall | None = None) -> int:
+def run_daemon(
+    config: Config, *, after_call: AfterCall | None = None, clock: Callable[[], float] = time.time
+) -> int:
     logging.getLogger("apscheduler.scheduler").addFilter(_not_an_overlap)
     stop = threading.Event()
-    sync = build_pass(config, stop=stop, after_call=after_call)
+    sync = build_pass(config, stop=stop, after_call=after_call, clock=clock)
+    keeper = build_keeper(config, sync.store.engine, clock=clock)
     retention = timedelta(days=config.worker.log_retention_days)
 
     def housekeeping() -> None:
@@ -164,6 +196,7 @@ def run_daemon(config: Config, *, after_call: AfterCall | None = None) -> int:
         circuit_cooldown=config.worker.circuit_cooldown_seconds,
         stop=stop,
         housekeeping=housekeeping,
+        refresh=None if keeper is None else keeper.renew_due,
     )
 
     signals = SignalCount()

@@ -115,3 +115,25 @@ class CircuitOpen(MeetingSyncError):
 
 class LeaseLost(MeetingSyncError):
     """Another worker owns the row now: this one must send nothing more for it."""
+
+
+class OwnerUnauthorized(MeetingSyncError):
+    """The provider holds no usable authorization of the row's owner (a user who must
+    authorize the app again): nothing is sent for that owner, and the row waits, pending,
+    with ``code`` and ``message``, until the owner is authorized again."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class OAuthRefused(MeetingSyncError):
+    """An OAuth token endpoint refused (seed 002's OAuth table: 1002, 1006, …). The text
+    holds the code and the server's message, never a token."""
+
+    def __init__(self, code: int, message: str, *, endpoint: str = "") -> None:
+        super().__init__(f"OAuth {endpoint or 'token endpoint'}: error {code}: {message}")
+        self.code = code
+        self.message = message
+        self.endpoint = endpoint

@@ -11,9 +11,12 @@ from worker.composition import build_status
 from worker.config import Config
 from worker.quota.ledger import QuotaLedger
 from worker.store.meetings import Store
+from worker.store.oauth_tokens import OAuthTokenStore
 
 
-def collect_status(store: Store, ledger: QuotaLedger) -> dict[str, Any]:
+def collect_status(
+    store: Store, ledger: QuotaLedger, tokens: OAuthTokenStore | None = None
+) -> dict[str, Any]:
     now = store.now()
     summary = store.status(now)
     plain: dict[str, Any] = _plain(dataclasses.asdict(summary))
@@ -25,13 +28,16 @@ def collect_status(store: Store, ledger: QuotaLedger) -> dict[str, Any]:
             for p in ledger.pauses()
         },
     }
+    if tokens is not None:
+        # Names only: the users whose rows wait until they authorize the app again.
+        plain["oauth_users_to_reauthorize"] = tokens.needing_reauthorization()
     return plain
 
 
 def render_status(config: Config, *, as_json: bool) -> str:
     parts = build_status(config)
     try:
-        data = collect_status(parts.store, parts.ledger)
+        data = collect_status(parts.store, parts.ledger, parts.tokens)
     finally:
         parts.store.engine.dispose()
     if as_json:
@@ -56,6 +62,8 @@ def _lines(data: dict[str, Any], indent: str = "") -> list[str]:
         if isinstance(value, dict):
             lines.append(f"{indent}{label}:" + ("" if value else " none"))
             lines.extend(_lines(value, indent + "  "))
+        elif isinstance(value, list):
+            lines.append(f"{indent}{label}: " + (", ".join(map(str, value)) or "none"))
         else:
             lines.append(f"{indent}{label}: {value}")
     return lines

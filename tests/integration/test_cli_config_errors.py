@@ -132,7 +132,8 @@ def test_a_misspelt_variable_is_warned_about_and_the_command_still_runs(tmp_path
     assert PASSWORD not in done.stdout + done.stderr
 
 
-def test_oauth_mode_is_refused_at_start_up_until_it_exists(tmp_path: Path) -> None:
-    # Accepted and ignored, the switch would keep signing with AK/SK behind the operator.
+def test_oauth_mode_without_the_apps_credentials_is_refused_at_start_up(tmp_path: Path) -> None:
     env = base_env(tmp_path, {"MEETING_SYNC_WEMEET_AUTH": "oauth"})
-    assert_one_line_config_error(["once"], env, "OAuth mode is not available yet")
+    assert_one_line_config_error(
+        ["once"], env, "missing credentials: wemeet.sdk_id (or MEETING_SYNC_WEMEET_SDK_ID)"
+    )

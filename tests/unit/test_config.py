@@ -231,11 +231,6 @@ def test_only_an_explicit_contradiction_of_lease_and_patience_is_an_error() -> N
     assert ok.worker.writeback_retry_seconds == 10.0
 
 
-def test_oauth_mode_is_refused_until_it_exists() -> None:
-    with pytest.raises(ConfigError, match="OAuth mode is not available yet"):
-        from_mapping({"wemeet": {"auth": "oauth"}}, {}, source="t")
-
-
 def test_trtc_key_comes_from_the_environment_and_is_never_shown() -> None:
     raw = {"trtc": {"sdkappid": 1400000001, "admin": "ops"}}
     config = from_mapping(raw, {"MEETING_SYNC_TRTC_KEY": "trtc-secret-123"}, source="t")
@@ -268,3 +263,24 @@ def test_trtc_rooms_are_served_only_when_configured() -> None:
     assert set(build_providers(from_mapping({"wemeet": wemeet}, {}, source="t"))) == {"wemeet"}
     raw = {"wemeet": wemeet, "trtc": {"sdkappid": 1400000001, "key": "k" * 10}}
     assert set(build_providers(from_mapping(raw, {}, source="t"))) == {"wemeet", "trtc_room"}
+
+
+def test_oauth_mode_needs_the_apps_sdk_id_and_secret_not_an_ak_sk_pair() -> None:
+    config = from_mapping({"wemeet": {"auth": "oauth"}}, {}, source="t")
+    assert config.oauth
+    with pytest.raises(ConfigError) as refused:
+        config.require_credentials()
+    assert "wemeet.sdk_id" in str(refused.value)
+    assert "wemeet.oauth_secret (or MEETING_SYNC_WEMEET_OAUTH_SECRET)" in str(refused.value)
+    assert "secret_key" not in str(refused.value)
+    env = {"MEETING_SYNC_WEMEET_SDK_ID": "s1", "MEETING_SYNC_WEMEET_OAUTH_SECRET": "hush"}
+    ready = from_mapping({"wemeet": {"auth": "oauth"}}, env, source="t")
+    ready.require_credentials()
+    assert "hush" not in repr(ready)
+
+
+def test_the_oauth_key_comes_from_the_environment_and_never_prints() -> None:
+    config = from_mapping({}, {"MEETING_SYNC_OAUTH_KEY": "k" * 44}, source="t")
+    assert config.oauth_key == "k" * 44
+    assert config.warnings == ()
+    assert "k" * 44 not in repr(config)

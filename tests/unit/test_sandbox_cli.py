@@ -77,3 +77,20 @@ def test_the_warning_goes_to_stderr_and_to_the_log(
         (logging.WARNING, "sandbox.exposed")
     ]
     assert "0.0.0.0" in caplog.records[0].getMessage()
+
+
+def test_oauth_is_on_with_both_flags_and_its_lifetimes_in_seconds() -> None:
+    from sandbox.cli import config_from_args
+
+    assert config_from_args(parse()).oauth is None
+    app = config_from_args(
+        parse("--oauth-sdk-id", "s1", "--oauth-secret", "hush", "--access-token-ttl", "60")
+    ).oauth
+    assert app is not None and (app.sdk_id, app.access_ttl, app.refresh_ttl) == (
+        "s1",
+        60.0,
+        30 * 86400.0,
+    )
+    assert "hush" not in repr(app)
+    with pytest.raises(ValueError, match="go together"):
+        config_from_args(parse("--oauth-sdk-id", "s1"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from worker.domain.rows import ClaimedRow, MeetingRow, UnreadableRow
@@ -20,12 +20,14 @@ from worker.exceptions import (
     CircuitOpen,
     InvalidMeeting,
     LeaseLost,
+    OwnerUnauthorized,
     QuotaDeferred,
     TransportError,
 )
 from worker.quota.gate import QuotaGate
 from worker.store.durable import DurableWrites
 from worker.store.meetings import Store
+from worker.sync.backoff import long_backoff_seconds
 from worker.sync.decide import Done, Fail, RetryLater, RetryPolicy, Trip, decide, refused_outright
 from worker.sync.job import AfterCall, CallFailed, RowJob, Tools
 from worker.sync.plan import (
@@ -103,6 +105,8 @@ class RowSync:
         except CallFailed as failed:
             if isinstance(failed.error, QuotaDeferred):
                 return self._defer(row, failed.error, failed.operation)
+            if isinstance(failed.error, OwnerUnauthorized):
+                return self._park(row, failed.error, failed.operation, now)
             return self._handle_error(row, provider, failed.error, failed.operation, now)
         except InvalidMeeting as exc:
             # The provider's own last check refused a value before sending it: this row's
@@ -135,6 +139,23 @@ class RowSync:
             nothing_in_flight=operation == "create",
         )
         return "deferred"
+
+    def _park(
+        self, row: MeetingRow, unauthorized: OwnerUnauthorized, operation: str, now: datetime
+    ) -> str:
+        # Nothing was sent: the owner's authorization is gone, and only a person can bring
+        # it back. The row waits, pending, its attempt refunded; the provider makes it due
+        # again once the owner is authorized.
+        wait = long_backoff_seconds(self.settings.retry.saturated_seconds, self.rng)
+        self.writes.retry(
+            row,
+            unauthorized.code,
+            unauthorized.message,
+            now + timedelta(seconds=wait),
+            refund=True,
+            nothing_in_flight=operation == "create",
+        )
+        return "unauthorized"
 
     def _handle_error(
         self,

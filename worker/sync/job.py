@@ -13,7 +13,14 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection
 
 from worker.domain.rows import MeetingRow, WriteOutcome
-from worker.exceptions import ApiError, LeaseLost, MeetingSyncError, QuotaDeferred, TransportError
+from worker.exceptions import (
+    ApiError,
+    LeaseLost,
+    MeetingSyncError,
+    OwnerUnauthorized,
+    QuotaDeferred,
+    TransportError,
+)
 from worker.quota.gate import QuotaGate
 from worker.store.meetings import Store
 from worker.sync.plan import Cancel, Create, Reconcile, Update, sent_create
@@ -31,7 +38,11 @@ class CallFailed(MeetingSyncError):
     """A call failed for good (its in-call retries spent), with the operation it was: the
     same error means one thing for a create and another for the lookup before it."""
 
-    def __init__(self, operation: str, error: ApiError | TransportError | QuotaDeferred) -> None:
+    def __init__(
+        self,
+        operation: str,
+        error: ApiError | TransportError | QuotaDeferred | OwnerUnauthorized,
+    ) -> None:
         super().__init__(str(error))
         self.operation = operation
         self.error = error
@@ -213,7 +224,7 @@ class RowJob:
 
         try:
             return self.tools.retry.call(operation, attempt, provider.classify)
-        except (ApiError, TransportError, QuotaDeferred) as exc:
+        except (ApiError, TransportError, QuotaDeferred, OwnerUnauthorized) as exc:
             raise CallFailed(operation, exc) from exc
 
     def after(self, operation: str) -> None:

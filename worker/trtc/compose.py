@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import requests
@@ -19,11 +20,13 @@ def build_trtc(
     *,
     session: requests.Session | None = None,
     on_call: Callable[[CallRecord], None] | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> TrtcProvider:
     t = config.trtc
     auth = AdminAuth(
         TrtcCredentials(sdkappid=t.sdkappid, key=t.key, admin=t.admin),
         ttl_seconds=t.usersig_ttl_seconds,
+        clock=clock,
     )
     client = TrtcClient(
         auth, t.base_url, session=session, read_timeout=t.timeout_seconds, on_call=on_call

@@ -1,5 +1,5 @@
 """How a request proves who sends it: an object that adds headers to a request about to go
-out, and learns from what the server answered. AK/SK is the first; OAuth will be another.
+out, and learns from what the server answered. AK/SK is one; a user's OAuth token the other.
 
 In the style of httpx's ``Auth``: the client builds the exact bytes, asks its auth object
 for the headers that authenticate them, and tells it about every error answer. The auth
@@ -31,6 +31,7 @@ class Outgoing:
     method: str
     uri: str  # path and query, percent-encoded as sent
     body: bytes
+    user: str | None = None  # whom the call acts for (the userid; an open_id in OAuth mode)
 
 
 class Auth(Protocol):
@@ -38,8 +39,9 @@ class Auth(Protocol):
         """Every header the request needs, authentication included."""
         ...
 
-    def learn(self, error: ApiError) -> None:
-        """What an error answer teaches about the next request (e.g. the server's clock)."""
+    def learn(self, error: ApiError, request: Outgoing | None = None) -> None:
+        """What an error answer to ``request`` teaches about the next request (the
+        server's clock, a token to renew)."""
         ...
 
 
@@ -79,17 +81,26 @@ class AkSkAuth:
         headers["X-TC-Registered"] = self._registered
         return headers
 
-    def learn(self, error: ApiError) -> None:
-        if error.error_code != CLOCK_SKEW or error.server_date is None:
-            return
-        offset = error.server_date - self._clock()
-        logger.warning("clock_skew offset_seconds=%.0f", offset)
-        self.set_clock_offset(offset)
+    def learn(self, error: ApiError, request: Outgoing | None = None) -> None:
+        offset = learnt_offset(error, self._clock)
+        if offset is not None:
+            self.set_clock_offset(offset)
 
     def set_clock_offset(self, seconds: float) -> None:
         if not math.isfinite(seconds):
             raise ConfigError("the clock offset must be a finite number of seconds")
         self.clock_offset = float(seconds)
+
+
+def learnt_offset(error: ApiError, clock: Callable[[], float]) -> float | None:
+    """The server's clock minus ours, from a 190300 answer's ``Date``; None otherwise."""
+    if error.error_code != CLOCK_SKEW or error.server_date is None:
+        return None
+    offset = error.server_date - clock()
+    if not math.isfinite(offset):
+        return None
+    logger.warning("clock_skew offset_seconds=%.0f", offset)
+    return offset
 
 
 def _check_credentials(creds: Credentials) -> None:

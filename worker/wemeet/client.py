@@ -117,7 +117,9 @@ class WemeetClient:
 
     def create_meeting(self, spec: MeetingSpec) -> MeetingInfo:
         body = create_body(spec)
-        info, _ = self._call("create", "POST", "/v1/meetings", parse_first_meeting, body=body)
+        info, _ = self._call(
+            "create", "POST", "/v1/meetings", parse_first_meeting, body=body, user=spec.owner
+        )
         return info
 
     def update_meeting(self, meeting_id: str, spec: MeetingSpec) -> MeetingInfo:
@@ -128,7 +130,7 @@ class WemeetClient:
                 return MeetingInfo(meeting_id=meeting_id)
             return parse_first_meeting(doc, meeting_id=meeting_id)
 
-        info, _ = self._call("update", "PUT", path, parse, body=update_body(spec))
+        info, _ = self._call("update", "PUT", path, parse, body=update_body(spec), user=spec.owner)
         return info
 
     def cancel_meeting(
@@ -137,14 +139,14 @@ class WemeetClient:
         """Cancel the meeting; ``recurring`` cancels the whole series."""
         path = f"/v1/meetings/{_meeting_segment(meeting_id)}/cancel"
         body = cancel_body(userid, reason_code, recurring=recurring)
-        self._call("cancel", "POST", path, _ignore, body=body)
+        self._call("cancel", "POST", path, _ignore, body=body, user=userid)
 
     def get_meeting(self, meeting_id: str, userid: str) -> MeetingInfo:
         path = f"/v1/meetings/{_meeting_segment(meeting_id)}"
         info, _ = self._call(
             "get", "GET", path,
             lambda doc: parse_first_meeting(doc, meeting_id=meeting_id),
-            query=_user_query(userid),
+            query=_user_query(userid), user=userid,
         )  # fmt: skip
         return info
 
@@ -183,7 +185,7 @@ class WemeetClient:
             if cursor[1] is not None:
                 query.append(("cursory", str(cursor[1])))
             page, meta = run_page(
-                partial(self._call, "list", "GET", "/v1/meetings", parse, query=query)
+                partial(self._call, "list", "GET", "/v1/meetings", parse, query=query, user=userid)
             )
             for meeting in page.meetings:
                 seen.setdefault(meeting.meeting_id, meeting)
@@ -206,12 +208,14 @@ class WemeetClient:
         *,
         query: Sequence[tuple[str, str]] = (),
         body: object = None,
+        user: str | None = None,
     ) -> tuple[T, ResponseMeta]:
         """One signed exchange; ``parse`` turns the decoded 200 body (None when empty) into
         the result. Every outcome, including a malformed body, is recorded once."""
         payload = encode_body(body) if body is not None else b""
         uri = build_uri(self._base.prefix, path, query)
-        headers = self.auth.headers(Outgoing(method, uri, payload))
+        outgoing = Outgoing(method, uri, payload, user)
+        headers = self.auth.headers(outgoing)
         request = self._session.prepare_request(
             requests.Request(method, self._base.url(uri), headers=headers, data=payload or None)
         )
@@ -239,7 +243,7 @@ class WemeetClient:
                 return _parse(meta, _decode(meta, response.content), parse), meta
             except ApiError as exc:
                 error_code = exc.error_code
-                self.auth.learn(exc)
+                self.auth.learn(exc, outgoing)
                 raise
         finally:
             self._record(endpoint, method, path, status, error_code, trace_id, started)

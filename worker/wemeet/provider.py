@@ -22,6 +22,7 @@ from worker.wemeet.lost_create import Sent, find_adoptable
 from worker.wemeet.meeting import MeetingSpec
 from worker.wemeet.meetings_read import MeetingInfo
 from worker.wemeet.not_applied import not_applied
+from worker.wemeet.oauth import renews_token
 from worker.wemeet.quota import WemeetQuotas, pause_target, scopes_for
 
 NAME = "wemeet"
@@ -30,9 +31,13 @@ NAME = "wemeet"
 class WemeetProvider:
     """Scheduled Tencent Meeting meetings, through one (AK/SK or OAuth) client."""
 
-    def __init__(self, client: WemeetClient, quotas: WemeetQuotas) -> None:
+    def __init__(
+        self, client: WemeetClient, quotas: WemeetQuotas, *, renews_tokens: bool = False
+    ) -> None:
         self.client = client
         self.quotas = quotas
+        # OAuth mode: an expired token is renewed by the auth object, then the call retried.
+        self.renews_tokens = renews_tokens
 
     def request_from_row(self, row: MeetingRow) -> MeetingSpec:
         return spec_from_row(row)
@@ -87,6 +92,8 @@ class WemeetProvider:
         return None if found is None else _remote(found, None)
 
     def classify(self, error: ApiError, operation: str) -> ErrorKind:
+        if self.renews_tokens and renews_token(error):
+            return ErrorKind.RESIGN
         return errors.classify_error(error, operation)
 
     def diagnose(self, error: ApiError) -> str:

@@ -6,6 +6,10 @@ interface for the day), and the queries pass the queries' scope (9061 backs them
 the app's create scope (no limit of its own, but pausable) and the creator's own (2,000 an
 hour), which also counts the creator's creates by minute and by day, the windows a 9008 is
 judged by. The scopes without limits cost a lock and no count.
+
+A third-party OAuth app's minute limit is per user (spec §2: 300 calls a minute for each
+user): in that mode every call also spends its user's scope (``[quota] user``), which takes
+the app's limits shorter than a day; the app's day limits stay the app's.
 """
 
 from __future__ import annotations
@@ -34,12 +38,25 @@ class WemeetQuotas:
     app_id: str
     app: tuple[Rate, ...]
     user_create: tuple[Rate, ...]
+    user: tuple[Rate, ...] = ()
+    per_user: bool = False  # OAuth mode: the minute limit is each user's
+
+    def app_rates(self) -> tuple[Rate, ...]:
+        if not self.per_user:
+            return self.app
+        return tuple(r for r in self.app if r.period.approx_seconds >= DAY.approx_seconds)
+
+    def user_key(self, userid: str) -> str:
+        return f"user:{self.app_id}:{userid}"
 
 
 def scopes_for(operation: str, userid: str | None, quota: WemeetQuotas) -> tuple[Scope, ...]:
     """Every quota one call of ``operation`` spends (all reserved together, or none)."""
     app_id = quota.app_id
-    scopes = [Scope(f"app:{app_id}", quota.app), Scope(f"app_op:{app_id}:{operation}", ())]
+    scopes = [Scope(f"app:{app_id}", quota.app_rates())]
+    scopes.append(Scope(f"app_op:{app_id}:{operation}", ()))
+    if quota.per_user and userid:
+        scopes.append(Scope(quota.user_key(userid), quota.user))
     if operation in QUERIES:
         scopes.append(Scope(f"app_query:{app_id}", ()))
     if operation == "create":
@@ -64,6 +81,9 @@ def pause_target(
     longest = app_periods[-1] if app_periods else DAY
     # Without a known creator, a creator's limit holds every create of the app.
     creates = f"user_create:{app_id}:{userid}" if userid else f"app_create:{app_id}"
+    if scope is QuotaScope.APP_MINUTE and quota.per_user and userid:
+        user_periods = sorted((r.period for r in quota.user), key=lambda p: p.approx_seconds)
+        return PauseTarget(quota.user_key(userid), (user_periods or [MINUTE])[0])
     if scope in (QuotaScope.APP_MINUTE, QuotaScope.ACCOUNT_MINUTE):
         return PauseTarget(f"app:{app_id}", shortest)
     if scope is QuotaScope.QUERY:
