@@ -33,9 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply the migrations to the configured database")
     commands.add_parser("run", help="run the daemon until SIGTERM/SIGINT")
-    commands.add_parser("once", help="sync every row that is due now, then exit")
     status = commands.add_parser("status", help="rows by state, failures, quota use")
     status.add_argument("--json", action="store_true", help="machine-readable output")
+    add_ops_commands(commands)
     sandbox = commands.add_parser("sandbox", help="run the local API emulator")
     from sandbox.cli import add_arguments
 
@@ -56,6 +56,12 @@ def main(argv: Sequence[str] | None = None, *, after_call: AfterCall | None = No
         from worker.demo import run_demo
 
         return run_demo(sys.stdout)
+    if args.command == "doctor":
+        from worker.doctor.checks import run_doctor
+
+        text, code = run_doctor(args.config, os.environ)
+        print(text)
+        return code
     try:
         config = load_config(args.config, os.environ)
         _configure_logging(config)
@@ -77,7 +83,7 @@ def _configure_logging(config: Config) -> None:
     from worker.logging_setup import configure
 
     w = config.wemeet
-    configure(config.worker.log_level, secrets=(w.secret_key,))
+    configure(config.worker.log_level, secrets=(w.secret_key,), log_format=config.worker.log_format)
 
 
 def _dispatch(args: argparse.Namespace, config: Config, after_call: AfterCall | None) -> int:
@@ -92,11 +98,18 @@ def _dispatch(args: argparse.Namespace, config: Config, after_call: AfterCall | 
 
         print(render_status(config, as_json=args.json))
         return EXIT_OK
+    if args.command == "retry":
+        from worker import ops_commands
+        from worker.store.retry import RetrySelector
+
+        selector = RetrySelector(args.code, args.external_id, args.all_failed)
+        ops_commands.retry(config, selector)
+        return EXIT_OK
     config.require_credentials()
     if args.command == "once":
-        from worker.composition import run_once
+        from worker import ops_commands
 
-        report = run_once(config, after_call=after_call)
+        report = ops_commands.once(config, metrics_file=args.metrics_file, after_call=after_call)
         print(json.dumps(report.as_dict(), ensure_ascii=False))
         if report.circuit_open:
             return EXIT_CONFIG
@@ -106,6 +119,18 @@ def _dispatch(args: argparse.Namespace, config: Config, after_call: AfterCall | 
 
         return run_daemon(config, after_call=after_call)
     raise AssertionError(args.command)  # argparse rejects unknown commands
+
+
+def add_ops_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    once = commands.add_parser("once", help="sync every row that is due now, then exit")
+    once.add_argument(
+        "--metrics-file", metavar="PATH", help="write the run's figures for node_exporter"
+    )
+    commands.add_parser("doctor", help="check config, database, clock and credentials")
+    retry = commands.add_parser("retry", help="put failed rows back to pending")
+    retry.add_argument("--code", help="only rows failed with this error code")
+    retry.add_argument("--external-id", help="only the row with this external_id")
+    retry.add_argument("--all-failed", action="store_true", help="every failed row")
 
 
 if __name__ == "__main__":  # pragma: no cover

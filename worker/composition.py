@@ -13,7 +13,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,7 +22,7 @@ import requests
 from sqlalchemy import Engine
 
 from worker.config import Config
-from worker.domain.calls import CallRecord
+from worker.domain.calls import CallObserver, CallRecord
 from worker.quota.gate import QuotaGate
 from worker.quota.ledger import QuotaLedger
 from worker.store.durable import DurableWrites
@@ -72,11 +72,13 @@ def build_providers(
     config: Config,
     *,
     session: requests.Session | None = None,
-    on_call: Callable[[CallRecord], None] | None = None,
+    recorder: Callable[[str], Callable[[CallRecord], None]] | None = None,
 ) -> dict[str, Provider[Any]]:
-    """Every provider this worker serves, by the name rows carry in `provider`."""
+    """Every provider this worker serves, by the name rows carry in `provider`;
+    ``recorder(name)`` is the ``on_call`` hook of that provider's client."""
     q = config.quota
     quotas = WemeetQuotas(app_id=config.wemeet.app_id, app=q.app, user_create=q.user_create)
+    on_call = recorder(wemeet.NAME) if recorder else None
     client = build_client(config, session=session, on_call=on_call)
     return {wemeet.NAME: wemeet.WemeetProvider(client, quotas)}
 
@@ -111,11 +113,13 @@ def build_pass(
     session: requests.Session | None = None,
     durable: DurableWrites | None = None,
     monotonic: Callable[[], float] = time.monotonic,
+    observers: Sequence[CallObserver] = (),
+    on_row: Callable[[str], None] | None = None,
 ) -> SyncPass:
     store = store or Store(make_engine(config.database.url))
     owner = worker_id(config)
-    call_log = CallLog(owner)
-    providers = build_providers(config, session=session, on_call=call_log.record)
+    call_log = CallLog(owner, observers=observers)
+    providers = build_providers(config, session=session, recorder=call_log.recorder)
     wk = config.worker
     settings = PassSettings(
         owner=owner,
@@ -152,8 +156,18 @@ def build_pass(
         durable=durable or DurableWrites(wk.writeback_retry_seconds),
         after_call=after_call,
         monotonic=monotonic,
+        on_row=on_row,
     )
 
 
-def run_once(config: Config, *, after_call: AfterCall | None = None) -> PassReport:
-    return build_pass(config, after_call=after_call).run()
+def run_once(
+    config: Config,
+    *,
+    after_call: AfterCall | None = None,
+    observers: Sequence[CallObserver] = (),
+    watch: Callable[[SyncPass], Callable[[], PassReport]] | None = None,
+    on_row: Callable[[str], None] | None = None,
+) -> PassReport:
+    """One pass; ``watch`` wraps it (metrics, pass history) when the caller wants that."""
+    sync = build_pass(config, after_call=after_call, observers=observers, on_row=on_row)
+    return (watch(sync) if watch else sync.run)()
