@@ -39,9 +39,7 @@ def scrape(port: int) -> Samples:
 
 
 def pick(samples: Samples, name: str, **labels: str) -> list[float]:
-    return [
-        v for (n, ls), v in samples.items() if n == name and set(labels.items()) <= set(ls)
-    ]
+    return [v for (n, ls), v in samples.items() if n == name and set(labels.items()) <= set(ls)]
 
 
 def answering(port: int) -> bool:

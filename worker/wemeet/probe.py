@@ -58,7 +58,9 @@ class Landing:
 def clock_finding(offset: float | None) -> Finding:
     if offset is None:
         return Finding("WARN", "clock", "the API's answer had no Date header: offset unknown")
-    shown = f"this host's clock is {offset:+.0f} s off the API's"
+    # ``offset`` is the API's clock minus this host's.
+    side = "behind" if offset > 0 else "ahead of"
+    shown = f"this host's clock is {abs(offset):.0f} s {side} the API's"
     if abs(offset) > CLOCK_TOLERANCE_SECONDS:
         return Finding(
             "FAIL",
