@@ -33,11 +33,11 @@ def readiness(store: Store, heads: frozenset[str], circuit_code: str | None) -> 
 
 def _database(store: Store, heads: frozenset[str]) -> Check:
     url = store.engine.url
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        # A pooled connection keeps working on a file deleted under it, and all it then
-        # writes is lost at the next start: that database is gone as far as anyone can see.
-        if not Path(url.database).exists():
-            return Check("database", False, f"the SQLite file {url.database} is gone")
+    on_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    # A pooled connection keeps working on a file deleted under it, and all it then writes
+    # is lost at the next start: that database is gone as far as anyone can see.
+    if on_file and url.database and not Path(url.database).exists():
+        return Check("database", False, f"the SQLite file {url.database} is gone")
     try:
         store.now()
         at = database_heads(store.engine)
