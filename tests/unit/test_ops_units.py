@@ -134,7 +134,7 @@ def test_metrics_listen_and_log_format_are_checked() -> None:
     assert listen_address("[::1]:9464") == ("::1", 9464)
     assert listen_address(":9464") == ("0.0.0.0", 9464)
     for bad in ("9464", "host:", "host:99999"):
-        with pytest.raises(ConfigError, match="metrics.listen"):
+        with pytest.raises(ConfigError, match=r"metrics\.listen"):
             from_mapping({"metrics": {"listen": bad}}, {}, source="t")
     with pytest.raises(ConfigError, match="log_format"):
         from_mapping({"worker": {"log_format": "xml"}}, {}, source="t")
