@@ -15,6 +15,8 @@ from typing import Any
 from pythonjsonlogger.json import JsonFormatter
 
 MASK = "***"
+# What every LogRecord has; anything else on a record came as ``extra``.
+_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message"}
 
 
 class RedactingFilter(logging.Filter):
@@ -34,6 +36,12 @@ class RedactingFilter(logging.Filter):
             redacted = redacted.replace(secret, MASK)
         if redacted != message:
             record.msg, record.args = redacted, None
+        # A JSON line also writes the fields passed as ``extra``: they get the same care.
+        for key, value in record.__dict__.items():
+            if key not in _RECORD_FIELDS and isinstance(value, str):
+                for secret in self._secrets:
+                    value = value.replace(secret, MASK)
+                record.__dict__[key] = value
         return True
 
 

@@ -5,6 +5,8 @@ and the sandbox's X-TC-Registered rule."""
 from __future__ import annotations
 
 import io
+import json
+import logging
 from dataclasses import replace
 
 import pytest
@@ -16,6 +18,7 @@ from tests.unit.test_sandbox_auth import NOW, request
 from worker.config import WemeetConfig, from_mapping, listen_address
 from worker.domain.calls import CallEvent, CallRecord
 from worker.exceptions import ConfigError
+from worker.logging_setup import RedactingFilter, formatter
 from worker.observe.metrics import call_outcome
 from worker.observe.progress import BarProgress, PlainProgress, describe, figures, progress_for
 from worker.wemeet.explain import explain
@@ -156,3 +159,24 @@ def test_the_sandbox_refuses_registered_1_for_unregistered_users() -> None:
     # An account of registered users takes either.
     req = request(lambda h: h.update({"X-TC-Registered": "1"}))
     authenticate(req, SandboxConfig(), NOW, ReplayMemory())
+
+
+def test_json_lines_mask_a_secret_in_extra_fields_too() -> None:
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(formatter("json"))
+    handler.addFilter(RedactingFilter(["sk-live-1234567890"]))
+    log = logging.getLogger("test.json_redaction")
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        log.warning(
+            "odd_answer detail=%s", "key sk-live-1234567890", extra={"body": "sk-live-1234567890!"}
+        )
+    finally:
+        log.removeHandler(handler)
+    line = json.loads(out.getvalue())
+    assert line["event"] == "odd_answer"
+    assert line["message"] == "odd_answer detail=key ***"
+    assert line["body"] == "***!"
+    assert "sk-live" not in out.getvalue()

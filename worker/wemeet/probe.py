@@ -60,7 +60,11 @@ def clock_finding(offset: float | None) -> Finding:
         return Finding("WARN", "clock", "the API's answer had no Date header: offset unknown")
     # ``offset`` is the API's clock minus this host's.
     side = "behind" if offset > 0 else "ahead of"
-    shown = f"this host's clock is {abs(offset):.0f} s {side} the API's"
+    shown = (
+        "this host's clock agrees with the API's (within 1 s)"
+        if abs(offset) < 1
+        else f"this host's clock is {abs(offset):.0f} s {side} the API's"
+    )
     if abs(offset) > CLOCK_TOLERANCE_SECONDS:
         return Finding(
             "FAIL",
