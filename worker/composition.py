@@ -114,7 +114,6 @@ def build_pass(
     durable: DurableWrites | None = None,
     monotonic: Callable[[], float] = time.monotonic,
     observers: Sequence[CallObserver] = (),
-    on_row: Callable[[str], None] | None = None,
 ) -> SyncPass:
     store = store or Store(make_engine(config.database.url))
     owner = worker_id(config)
@@ -156,7 +155,6 @@ def build_pass(
         durable=durable or DurableWrites(wk.writeback_retry_seconds),
         after_call=after_call,
         monotonic=monotonic,
-        on_row=on_row,
     )
 
 
@@ -166,8 +164,7 @@ def run_once(
     after_call: AfterCall | None = None,
     observers: Sequence[CallObserver] = (),
     watch: Callable[[SyncPass], Callable[[], PassReport]] | None = None,
-    on_row: Callable[[str], None] | None = None,
 ) -> PassReport:
-    """One pass; ``watch`` wraps it (metrics, pass history) when the caller wants that."""
-    sync = build_pass(config, after_call=after_call, observers=observers, on_row=on_row)
+    """One pass; ``watch`` wraps it (metrics, pass history, progress) when asked."""
+    sync = build_pass(config, after_call=after_call, observers=observers)
     return (watch(sync) if watch else sync.run)()

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from sandbox.server import SandboxServer
 from tests.fixtures.databases import SQLITE_ONLY
+from tests.integration.pgfaults import Outage
 from tests.integration.syncenv import ROOT, cli_env, insert, meeting_sync, worker_config
 from worker.cli import EXIT_CONFIG
 
@@ -103,3 +104,26 @@ def test_the_alert_rules_parse_and_use_only_exported_series(exported: str) -> No
         assert re.fullmatch(r"\d+[smh]", rule["for"]), name
         used = set(re.findall(r"meeting_sync_[a-z_]+", rule["expr"]))
         assert used and used <= names, (name, used - names)
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_once_during_a_database_outage_still_writes_the_file(
+    migrated_url: str, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    target = tmp_path / "meeting-sync.prom"
+    outage = Outage(migrated_url)
+    outage.begin()
+    try:
+        done = meeting_sync(
+            ["once", "--metrics-file", str(target)], cli_env(worker_config(migrated_url, sandbox))
+        )
+    finally:
+        outage.end()
+    assert done.returncode == 3, done.stderr
+    figures = {
+        s.name: s.value
+        for family in text_string_to_metric_families(target.read_text(encoding="utf-8"))
+        for s in family.samples
+    }
+    assert figures["meeting_sync_database_up"] == 0
+    assert "meeting_sync_rows" not in figures  # no stale or made-up table figure

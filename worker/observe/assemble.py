@@ -67,7 +67,13 @@ def serve(config: Config, ops: Ops) -> OpsServer | None:
         return readiness(watch.store, heads, watch.circuit_code)
 
     host, port = listen_address(config.metrics.listen)
-    return OpsServer(OpsApp(ops.metrics.registry, ready), host, port).start()
+    try:
+        server = OpsServer(OpsApp(ops.metrics.registry, ready), host, port)
+    except OSError as exc:
+        raise ConfigError(
+            f"metrics.listen = {config.metrics.listen!r}: cannot listen: {exc}"
+        ) from None
+    return server.start()
 
 
 def write_textfile(path: str, ops: Ops) -> None:
