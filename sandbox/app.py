@@ -34,6 +34,7 @@ from sandbox.limits import check_advance, finite
 from sandbox.quota import QuotaCounters
 from sandbox.request_log import RequestLog
 from sandbox.state import MeetingStore
+from sandbox.trtc_api import RoomApi
 
 StartResponse = Callable[..., Any]
 # Set by sandbox.server's request handler: the header names as the client spelled them and
@@ -73,6 +74,7 @@ class SandboxApp:
             )
             self.request_log = RequestLog(limit=self.config.request_log_limit)
             self.advanced = 0.0
+            self.rooms = RoomApi(self.config.trtc, seed.getrandbits(64))
             # The rules requests are judged by: the start-up config, or a copy of it with
             # the sensitive words changed at run time (POST /_sandbox/sensitive_words).
             self.rules = self.config
@@ -105,6 +107,12 @@ class SandboxApp:
         if request.path.startswith("/_sandbox/"):
             response = handle_inspection(self, request)
             self._stamp(response, self.now())
+        elif request.path.startswith("/v4/"):
+            with self.lock:
+                answer = self.rooms.serve(request.path, request.args, body, self.now())
+            if answer.dropped:
+                _drop(environ)
+            response = Response(answer.body, status=200, content_type="application/json")
         else:
             response = self._api(request, environ, body)
         return response(environ, start_response)
@@ -152,10 +160,7 @@ class SandboxApp:
                 **_logged(endpoint, call),
             )
         if dropped:
-            # Whatever was done stays done; the client just never hears of it.
-            environ[DROP_CONNECTION] = True
-            if RAW_HEADERS not in environ:
-                _cut_connection(environ)  # under another server: cut the socket from here
+            _drop(environ)
         return self._reply(status, content, now)
 
     def _reply(self, status: int, content: bytes, now: float) -> Response:
@@ -212,6 +217,13 @@ def _json_body(body: bytes, method: str) -> tuple[dict[str, Any], Rejection | No
 
 def _content(payload: dict[str, Any] | None) -> bytes:
     return b"" if payload is None else dumps(payload)
+
+
+def _drop(environ: dict[str, Any]) -> None:
+    """Whatever was done stays done; the client just never hears of it."""
+    environ[DROP_CONNECTION] = True
+    if RAW_HEADERS not in environ:
+        _cut_connection(environ)  # under another server: cut the socket from here
 
 
 def _cut_connection(environ: dict[str, Any]) -> None:

@@ -23,6 +23,7 @@ from sandbox.config import (
 )
 from sandbox.limits import finite
 from sandbox.server import SandboxServer
+from sandbox.trtc_settings import DEMO_ADMIN, DEMO_KEY, DEMO_SDKAPPID, TrtcSettings
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +88,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="shift of the sandbox's clock",
     )
     parser.add_argument("--seed", type=int, default=None, help="seed of ids and faults")
+    parser.add_argument("--trtc-sdkappid", type=int, default=DEMO_SDKAPPID, help="TRTC SDKAppID")
+    parser.add_argument("--trtc-key", default=DEMO_KEY, help="TRTC key UserSigs are checked with")
+    parser.add_argument("--trtc-admin", default=DEMO_ADMIN, help="TRTC administrator account")
     parser.add_argument(
         "--empty-cancel-body",
         action="store_true",
@@ -112,6 +116,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         clock_offset_seconds=args.clock_offset_seconds,
         seed=args.seed,
         empty_cancel_body=args.empty_cancel_body,
+        trtc=TrtcSettings(sdkappid=args.trtc_sdkappid, key=args.trtc_key, admin=args.trtc_admin),
     )
 
 

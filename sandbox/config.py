@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sandbox.credentials import AppCredentials
 from sandbox.limits import check_latency, check_rates, check_shift, finite
+from sandbox.trtc_settings import TrtcSettings
 from sandbox.windows import Rate, parse_rate
 
 # Documented demo credentials: anyone may use them against a local sandbox, nowhere else.
@@ -54,6 +55,8 @@ class SandboxConfig:
     empty_cancel_body: bool = False
     # The request log keeps the most recent entries; the counters in stats stay exact.
     request_log_limit: int = 200_000
+    # The TRTC room API (/v4/...): its SDKAppID, key and administrator.
+    trtc: TrtcSettings = field(default_factory=TrtcSettings)
 
     def __post_init__(self) -> None:
         for name in ("fail_rate", "drop_response_rate", "latency_ms", "clock_offset_seconds"):

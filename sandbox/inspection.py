@@ -19,6 +19,10 @@ they are not labelled ``Content-Type: application/json`` (415), even with an emp
                                       "clock_offset_seconds", "inject": [...]}
     POST /_sandbox/clock             {"advance_seconds": N}
     POST /_sandbox/sensitive_words   {"words": [...]}: replaces the list (reset restores it)
+    GET  /_sandbox/rooms             every TRTC room ever created, destroyed ones too
+    GET  /_sandbox/rooms/stats       room calls by command and error code, lost answers,
+                                      and the room faults
+    POST /_sandbox/rooms/faults      {"drop_rates": {"create_room": 0.3}, "inject": [...]}
 
 Numbers must be finite JSON numbers within sandbox.limits (no NaN, no Infinity, no strings):
 anything else is a 400 that names the field, and changes nothing.
@@ -92,6 +96,9 @@ def _route(app: SandboxApp, route: tuple[str, str], request: Request) -> Any:
         return {"now": app.advance_clock(_body(request).get("advance_seconds", 0))}
     if name == "sensitive_words":
         return {"words": list(app.set_sensitive_words(_body(request).get("words")))}
+    if name == "rooms/faults":
+        app.rooms.faults.update(_body(request))
+        return app.rooms.faults.as_dict()
     return None
 
 
@@ -110,6 +117,10 @@ def _get(app: SandboxApp, name: str, request: Request) -> Any:
         return {"now": app.now(), "advanced_seconds": app.advanced}
     if name == "sensitive_words":
         return {"words": list(app.rules.sensitive_words)}
+    if name == "rooms":
+        return app.rooms.rooms.views()
+    if name == "rooms/stats":
+        return app.rooms.view()
     return None
 
 

@@ -113,6 +113,20 @@ class SandboxServer:
         with self.app.lock:
             self.app.faults.update(settings)
 
+    def rooms(self) -> list[dict[str, Any]]:
+        """Every TRTC room ever created (GET /_sandbox/rooms)."""
+        with self.app.lock:
+            return _copy(self.app.rooms.rooms.views())
+
+    def room_stats(self) -> dict[str, Any]:
+        with self.app.lock:
+            return _copy(self.app.rooms.view())
+
+    def set_room_faults(self, **settings: Any) -> None:
+        """drop_rates={command: share}, inject=[{action, command, error_code}]."""
+        with self.app.lock:
+            self.app.rooms.faults.update(settings)
+
     def advance_clock(self, seconds: float) -> float:
         """Move the sandbox's clock forward (or back); returns the new sandbox time."""
         return self.app.advance_clock(seconds)

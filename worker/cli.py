@@ -83,7 +83,11 @@ def _configure_logging(config: Config) -> None:
     from worker.logging_setup import configure
 
     w = config.wemeet
-    configure(config.worker.log_level, secrets=(w.secret_key,), log_format=config.worker.log_format)
+    configure(
+        config.worker.log_level,
+        secrets=(w.secret_key, config.trtc.key),
+        log_format=config.worker.log_format,
+    )
 
 
 def _dispatch(args: argparse.Namespace, config: Config, after_call: AfterCall | None) -> int:

@@ -34,6 +34,8 @@ from worker.sync.job import AfterCall
 from worker.sync.loop import PassReport, PassSettings, SyncPass
 from worker.sync.provider import Provider
 from worker.sync.retry import InCallRetry
+from worker.trtc import provider as trtc
+from worker.trtc.compose import build_trtc
 from worker.wemeet import provider as wemeet
 from worker.wemeet.auth import AkSkAuth
 from worker.wemeet.client import WemeetClient
@@ -80,7 +82,11 @@ def build_providers(
     quotas = WemeetQuotas(app_id=config.wemeet.app_id, app=q.app, user_create=q.user_create)
     on_call = recorder(wemeet.NAME) if recorder else None
     client = build_client(config, session=session, on_call=on_call)
-    return {wemeet.NAME: wemeet.WemeetProvider(client, quotas)}
+    providers: dict[str, Provider[Any]] = {wemeet.NAME: wemeet.WemeetProvider(client, quotas)}
+    if config.trtc.sdkappid:
+        trtc_calls = recorder(trtc.NAME) if recorder else None
+        providers[trtc.NAME] = build_trtc(config, session=session, on_call=trtc_calls)
+    return providers
 
 
 def build_ledger(config: Config, engine: Engine) -> QuotaLedger:

@@ -88,12 +88,27 @@ class QuotaConfig:
 
 
 @dataclass(frozen=True)
+class TrtcConfig:
+    """Tencent RTC rooms (rows with provider = 'trtc_room'); served when sdkappid is set."""
+
+    base_url: str = "https://console.tim.qq.com"
+    sdkappid: int = 0
+    key: str = field(default="", repr=False)
+    admin: str = "administrator"
+    usersig_ttl_seconds: int = 86400
+    timeout_seconds: float = 10.0
+    join_url_template: str = ""
+    api_limits: tuple[Rate, ...] = (parse_rate("200/1s"),)
+
+
+@dataclass(frozen=True)
 class Config:
     database: DatabaseConfig = DatabaseConfig()
     wemeet: WemeetConfig = WemeetConfig()
     worker: WorkerConfig = WorkerConfig()
     quota: QuotaConfig = QuotaConfig()
     metrics: MetricsConfig = MetricsConfig()
+    trtc: TrtcConfig = TrtcConfig()
     source: str = "built-in defaults"
     # Worth telling the operator, yet no reason to refuse the configuration.
     warnings: tuple[str, ...] = ()
@@ -142,6 +157,7 @@ SECTIONS: dict[str, type[Any]] = {
     "worker": WorkerConfig,
     "quota": QuotaConfig,
     "metrics": MetricsConfig,
+    "trtc": TrtcConfig,
 }
 CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("wemeet", "auth"): ("aksk", "oauth"),
@@ -383,6 +399,19 @@ def _validate(config: Config) -> None:
         raise ConfigError("quota.boundary_slack_seconds must be between 0 and 60")
     if config.metrics.listen:
         listen_address(config.metrics.listen)
+    t = config.trtc
+    if t.sdkappid < 0:
+        raise ConfigError("trtc.sdkappid must not be negative (0: TRTC rooms are not served)")
+    if t.sdkappid and (not t.key or not t.admin):
+        raise ConfigError(
+            "trtc.sdkappid is set, so trtc.key (or MEETING_SYNC_TRTC_KEY) and trtc.admin "
+            "must be too"
+        )
+    if t.timeout_seconds <= 3 or t.usersig_ttl_seconds < 60:
+        raise ConfigError(
+            "trtc.timeout_seconds must be over 3 (the server's own timeout) and "
+            "trtc.usersig_ttl_seconds at least 60"
+        )
     if not config.database.url:
         raise ConfigError("database.url must not be empty")
     try:

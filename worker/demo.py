@@ -7,6 +7,7 @@ table as the calendar now sees it.
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import unicodedata
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,7 @@ from sqlalchemy import Engine, text
 from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
 from worker.composition import build_pass
-from worker.config import for_api
+from worker.config import TrtcConfig, for_api
 from worker.store.engines import make_engine, upgrade
 from worker.store.meetings import Store
 from worker.wemeet.signing import Credentials
@@ -38,13 +39,23 @@ def run_demo(out: TextIO) -> int:
         app = sandbox.credentials
         credentials = Credentials(app.app_id, app.secret_id, app.secret_key, app.sdk_id)
         config = for_api(url, sandbox.base_url, credentials)
+        rooms = sandbox.config.trtc  # one row is a TRTC room: the sandbox serves both APIs
+        config = dataclasses.replace(
+            config,
+            trtc=TrtcConfig(
+                base_url=sandbox.base_url, sdkappid=rooms.sdkappid, key=rooms.key, admin=rooms.admin
+            ),
+        )
         store = Store(engine)
         sync = build_pass(config, store=store)
         now = datetime.now(UTC).replace(microsecond=0)
         print(f"sandbox: {sandbox.base_url}   calendar: {url}\n", file=out)
 
         _insert_samples(engine, now)
-        print("1. The calendar inserts five meetings; the worker syncs them:", file=out)
+        print(
+            "1. The calendar inserts five meetings and one TRTC room; the worker syncs them:",
+            file=out,
+        )
         sync.run()
         _print_table(engine, out)
 
@@ -70,8 +81,10 @@ def run_demo(out: TextIO) -> int:
         _print_table(engine, out)
 
         live = [m for m in sandbox.meetings() if m.get("state") != "MEETING_STATE_CANCELLED"]
+        rooms_live = [r for r in sandbox.rooms() if r["state"] == "live"]
         print(
-            f"\nThe sandbox holds {len(sandbox.meetings())} meetings, {len(live)} of them live.",
+            f"\nThe sandbox holds {len(sandbox.meetings())} meetings, {len(live)} of them live, "
+            f"and {len(rooms_live)} live TRTC room.",
             file=out,
         )
         engine.dispose()
@@ -97,6 +110,13 @@ def _insert_samples(engine: Engine, now: datetime) -> None:
                 ),
                 {"e": external_id, "u": userid, "s": subject, "st": start, "et": end},
             )
+        db.execute(
+            text(
+                "INSERT INTO meetings (external_id, provider, userid, subject, start_time, "
+                "end_time, invitees) VALUES ('demo-6', 'trtc_room', 'alice', :s, :st, :et, :i)"
+            ),
+            {"s": "架构评审 (TRTC room)", "st": now + day, "et": now + day + hour, "i": '["bob"]'},
+        )
 
 
 def _print_table(engine: Engine, out: TextIO) -> None:

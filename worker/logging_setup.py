@@ -8,6 +8,7 @@ text that comes from elsewhere (an exception of a library, a URL).
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Iterable
 from typing import Any
@@ -17,6 +18,9 @@ from pythonjsonlogger.json import JsonFormatter
 MASK = "***"
 # What every LogRecord has; anything else on a record came as ``extra``.
 _RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message"}
+# TRTC carries the administrator's UserSig in the query string: a URL a library logs must
+# not show it.
+_USERSIG = re.compile(r"(usersig=)[^&\s\"']+", re.IGNORECASE)
 
 
 class RedactingFilter(logging.Filter):
@@ -28,10 +32,8 @@ class RedactingFilter(logging.Filter):
         self._secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
-            return True
         message = record.getMessage()
-        redacted = message
+        redacted = _USERSIG.sub(rf"\1{MASK}", message)
         for secret in self._secrets:
             redacted = redacted.replace(secret, MASK)
         if redacted != message:

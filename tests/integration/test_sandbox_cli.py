@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+import TLSSigAPIv2
 
 from sandbox.config import DEMO_CREDENTIALS
 from worker.wemeet.signing import aksk_headers, new_nonce
@@ -131,3 +132,30 @@ def test_a_non_finite_number_flag_exits_2_with_a_usage_error(flag: str, value: s
     assert (line, code) == ("", 2)
     assert "usage:" in err and f"argument {flag}: must be a finite number" in err
     assert "Traceback" not in err
+
+
+def test_the_trtc_flags_set_the_room_api_credentials() -> None:
+    process = spawn("--trtc-sdkappid", "1400000555", "--trtc-key", "k-555", "--trtc-admin", "ops")
+    try:
+        assert process.stdout is not None
+        base_url = process.stdout.readline().split()[-1]
+
+        def call(identifier: str, sdkappid: int, key: str) -> int:
+            sig = TLSSigAPIv2.TLSSigAPIv2(sdkappid, key).gen_sig(identifier)
+            query = {
+                "sdkappid": sdkappid,
+                "identifier": "ops",
+                "usersig": sig,
+                "random": 9,
+                "contenttype": "json",
+            }
+            url = base_url + "/v4/room_engine_http_srv/get_room_info"
+            answer = requests.post(url, params=query, json={"RoomId": "r"}, timeout=10)
+            return int(answer.json()["ErrorCode"])
+
+        assert call("ops", 1400000555, "k-555") == 100004  # accepted; no such room
+        assert call("ops", 1400000555, "another-key") == 70009
+        assert call("someone", 1400000555, "k-555") == 70013
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)

@@ -20,12 +20,13 @@ def test_example_file_parses_and_equals_the_defaults() -> None:
     assert loaded.wemeet == Config().wemeet
     assert loaded.worker == Config().worker
     assert loaded.quota == Config().quota
+    assert loaded.trtc == Config().trtc
 
 
 def test_example_file_documents_every_key() -> None:
     raw = tomllib.loads((ROOT / "config.example.toml").read_text("utf-8"))
     defaults = Config()
-    for section in ("database", "wemeet", "worker", "quota"):
+    for section in ("database", "wemeet", "worker", "quota", "trtc"):
         fields = set(vars(getattr(defaults, section)))
         assert set(raw[section]) == fields, section
 
@@ -233,3 +234,37 @@ def test_only_an_explicit_contradiction_of_lease_and_patience_is_an_error() -> N
 def test_oauth_mode_is_refused_until_it_exists() -> None:
     with pytest.raises(ConfigError, match="OAuth mode is not available yet"):
         from_mapping({"wemeet": {"auth": "oauth"}}, {}, source="t")
+
+
+def test_trtc_key_comes_from_the_environment_and_is_never_shown() -> None:
+    raw = {"trtc": {"sdkappid": 1400000001, "admin": "ops"}}
+    config = from_mapping(raw, {"MEETING_SYNC_TRTC_KEY": "trtc-secret-123"}, source="t")
+    assert (config.trtc.sdkappid, config.trtc.key, config.trtc.admin) == (
+        1400000001,
+        "trtc-secret-123",
+        "ops",
+    )
+    assert "trtc-secret-123" not in repr(config)
+
+
+@pytest.mark.parametrize(
+    ("trtc", "words"),
+    [
+        ({"sdkappid": 1400000001}, "trtc.key"),
+        ({"sdkappid": -1}, "negative"),
+        ({"timeout_seconds": 3.0}, "over 3"),
+        ({"usersig_ttl_seconds": 30}, "at least 60"),
+    ],
+)
+def test_trtc_settings_that_cannot_work_are_refused(trtc: dict[str, object], words: str) -> None:
+    with pytest.raises(ConfigError, match=words):
+        from_mapping({"trtc": trtc}, {}, source="t")
+
+
+def test_trtc_rooms_are_served_only_when_configured() -> None:
+    from worker.composition import build_providers
+
+    wemeet = {"app_id": "1", "secret_id": "id", "secret_key": "sk"}
+    assert set(build_providers(from_mapping({"wemeet": wemeet}, {}, source="t"))) == {"wemeet"}
+    raw = {"wemeet": wemeet, "trtc": {"sdkappid": 1400000001, "key": "k" * 10}}
+    assert set(build_providers(from_mapping(raw, {}, source="t"))) == {"wemeet", "trtc_room"}

@@ -6,7 +6,11 @@ import re
 from pathlib import Path
 
 import worker
-from worker.wemeet.local_errors import EVERY_LOCAL_ERROR as LOCAL_ERRORS
+from worker.trtc.local_errors import EVERY_LOCAL_ERROR as ROOM_ERRORS
+from worker.wemeet.local_errors import EVERY_LOCAL_ERROR as MEETING_ERRORS
+
+# Every provider's codes and the core's (each provider's table includes the core's).
+LOCAL_ERRORS = {**MEETING_ERRORS, **ROOM_ERRORS}
 
 CODE = re.compile(r"""["'](local\.[a-z0-9_]+)["']""")
 

@@ -85,10 +85,12 @@ class RowJob:
         provider = self.provider
         remote = self.call("update", request.owner, lambda: provider.update(meeting_id, request))
         self.after("update")
+        # The provider names the meeting the row now has: for some providers a change is a
+        # new meeting in place of the old one (a TRTC reschedule), with new join data.
         return self.tools.writes.synced(
             self.row,
             "updated",
-            meeting_id,
+            remote.meeting_id or meeting_id,
             remote.meeting_code or meeting_code,
             remote.join_url or join_url,
             note=remote.note,
@@ -184,6 +186,7 @@ class RowJob:
             remote.meeting_id,
             remote.meeting_code,
             remote.join_url,
+            note=remote.note,
             not_applied=remote.not_applied,
         )
 

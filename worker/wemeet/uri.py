@@ -26,25 +26,26 @@ class BaseUrl:
         return self.origin + uri
 
 
-def parse_base_url(base_url: str) -> BaseUrl:
-    """Check the API's base URL. Plain http is refused except for this machine (the sandbox):
-    the real API carries credentials and must be reached over verified TLS."""
+def parse_base_url(base_url: str, name: str = "wemeet.base_url") -> BaseUrl:
+    """Check the API's base URL (the setting ``name``). Plain http is refused except for
+    this machine (the sandbox): the real API carries credentials and must be reached over
+    verified TLS."""
     try:
         parts = urlsplit(base_url.strip())
         host = parts.hostname or ""
         port = parts.port
     except ValueError:
-        raise ConfigError("wemeet.base_url is not a URL") from None
+        raise ConfigError(f"{name} is not a URL") from None
     if parts.scheme not in ("http", "https") or not host:
-        raise ConfigError("wemeet.base_url must start with https:// and name a host")
+        raise ConfigError(f"{name} must start with https:// and name a host")
     if parts.username is not None or parts.password is not None:
         # Never echo the URL here: it holds credentials.
-        raise ConfigError("wemeet.base_url must not contain a user name or password")
+        raise ConfigError(f"{name} must not contain a user name or password")
     if parts.query or parts.fragment:
-        raise ConfigError("wemeet.base_url must not have a query or fragment")
+        raise ConfigError(f"{name} must not have a query or fragment")
     if parts.scheme == "http" and host not in LOCAL_HOSTS:
         raise ConfigError(
-            f"wemeet.base_url uses plain http for {host}; the API must be reached over "
+            f"{name} uses plain http for {host}; the API must be reached over "
             "https (http is allowed only for localhost, 127.0.0.1 and ::1)"
         )
     netloc = f"[{host}]" if ":" in host else host
