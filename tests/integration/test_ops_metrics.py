@@ -19,6 +19,7 @@ from sandbox.server import SandboxServer
 from tests.fixtures.databases import SQLITE_ONLY
 from tests.integration.pgfaults import Outage
 from tests.integration.syncenv import cli_env, insert, rows, start_daemon, wait_for, worker_config
+from tests.integration.trtcenv import insert_room, trtc_env
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -52,7 +53,7 @@ def answering(port: int) -> bool:
 @pytest.fixture
 def daemon_with_metrics(
     engine: Engine, migrated_url: str, sandbox: SandboxServer
-) -> Iterator[Callable[[], int]]:
+) -> Iterator[Callable[..., int]]:
     port = free_port()
     config = worker_config(migrated_url, sandbox)
     env = cli_env(
@@ -64,8 +65,8 @@ def daemon_with_metrics(
     )
     processes: list[subprocess.Popen[str]] = []
 
-    def start() -> int:
-        processes.append(start_daemon(env))
+    def start(extra: dict[str, str] | None = None) -> int:
+        processes.append(start_daemon({**env, **(extra or {})}))
         wait_for(lambda: answering(port), "the metrics server")
         return port
 
@@ -77,7 +78,7 @@ def daemon_with_metrics(
 
 
 def test_metrics_of_a_running_daemon_match_the_sandbox_and_the_table(
-    engine: Engine, sandbox: SandboxServer, daemon_with_metrics: Callable[[], int]
+    engine: Engine, sandbox: SandboxServer, daemon_with_metrics: Callable[..., int]
 ) -> None:
     for i in range(5):
         insert(engine, f"cal-{i}", f"Meeting {i}")
@@ -128,7 +129,7 @@ def test_metrics_of_a_running_daemon_match_the_sandbox_and_the_table(
 
 
 def test_readyz_turns_503_when_the_circuit_opens(
-    engine: Engine, sandbox: SandboxServer, daemon_with_metrics: Callable[[], int]
+    engine: Engine, sandbox: SandboxServer, daemon_with_metrics: Callable[..., int]
 ) -> None:
     insert(engine, "cal-1", "Meeting")
     sandbox.set_faults(inject=[{"action": "error", "error_code": 200003, "http_status": 500}])
@@ -141,7 +142,7 @@ def test_readyz_turns_503_when_the_circuit_opens(
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_readyz_turns_503_while_postgresql_refuses_the_database(
-    migrated_url: str, daemon_with_metrics: Callable[[], int]
+    migrated_url: str, daemon_with_metrics: Callable[..., int]
 ) -> None:
     port = daemon_with_metrics()
     url = f"http://127.0.0.1:{port}/readyz"
@@ -160,7 +161,7 @@ def test_readyz_turns_503_while_postgresql_refuses_the_database(
 
 @SQLITE_ONLY
 def test_readyz_turns_503_when_the_sqlite_file_is_removed(
-    migrated_url: str, daemon_with_metrics: Callable[[], int]
+    migrated_url: str, daemon_with_metrics: Callable[..., int]
 ) -> None:
     port = daemon_with_metrics()
     url = f"http://127.0.0.1:{port}/readyz"
@@ -169,3 +170,26 @@ def test_readyz_turns_503_when_the_sqlite_file_is_removed(
     down = requests.get(url, timeout=10)
     assert down.status_code == 503
     assert "gone" in down.json()["checks"]["database"]["detail"]
+
+
+@SQLITE_ONLY
+def test_a_second_provider_gets_its_own_series(
+    engine: Engine, sandbox: SandboxServer, daemon_with_metrics: Callable[..., int]
+) -> None:
+    insert(engine, "meeting", "Meeting")
+    insert_room(engine, "room-1", "Room one")
+    insert_room(engine, "room-2", "Room two")
+    port = daemon_with_metrics(trtc_env(sandbox))
+    wait_for(lambda: {r.sync_state for r in rows(engine).values()} == {"synced"}, "all synced")
+    wait_for(lambda: pick(scrape(port), "meeting_sync_passes_total", outcome="ok"), "a pass")
+    samples = scrape(port)
+    room_calls = sum(
+        n for key, n in sandbox.room_stats()["stats"].items() if not key.endswith(":dropped")
+    )
+    assert room_calls >= 2
+    assert sum(pick(samples, "meeting_sync_api_calls_total", provider="trtc_room")) == room_calls
+    assert (
+        sum(pick(samples, "meeting_sync_api_calls_total", provider="wemeet"))
+        == (sandbox.stats()["total"])
+    )
+    assert pick(samples, "meeting_sync_rows_handled_total", outcome="created") == [3]
