@@ -19,6 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from email.utils import formatdate
 from typing import Any
 from urllib.parse import quote
@@ -80,6 +81,18 @@ class SandboxApp:
             self.rooms = RoomApi(self.config.trtc, seed.getrandbits(64))
             oauth = self.config.oauth
             self.oauth = OAuthState(oauth) if oauth is not None else None
+            # The rules requests are judged by: the start-up config, or a copy of it with
+            # the sensitive words changed at run time (POST /_sandbox/sensitive_words).
+            self.rules = self.config
+
+    def set_sensitive_words(self, words: object) -> tuple[str, ...]:
+        """Replace the words a subject may not contain (checked first: a ValueError changes
+        nothing)."""
+        if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+            raise ValueError("words must be a list of non-empty strings")
+        with self.lock:
+            self.rules = replace(self.config, sensitive_words=tuple(words))
+            return self.rules.sensitive_words
 
     def now(self) -> float:
         """The sandbox's clock: the host's, shifted by the clock fault and any advance."""
@@ -129,7 +142,7 @@ class SandboxApp:
                     if not self.replays.check_and_remember(_nonce_key(open_id, signed), now):
                         raise reject(REPLAY, "request replayed: timestamp and nonce already used")
                 else:
-                    authenticate(signed, self.config, now, self.replays)
+                    authenticate(signed, self.rules, now, self.replays)
                 over_quota = self.quota.count(now)
                 if over_quota is not None:
                     raise over_quota
@@ -143,7 +156,7 @@ class SandboxApp:
                     raise Rejection(fault.error_code, fault.message, fault.http_status)
                 if bad_body is not None:
                     raise bad_body
-                payload = handle(endpoint, call, self.meetings, self.config, now)
+                payload = handle(endpoint, call, self.meetings, self.rules, now)
                 status, content, code, message = 200, _content(payload), None, None
             except Rejection as rejection:
                 status, content = rejection.http_status, rejection.body()

@@ -88,6 +88,10 @@ def authenticate(
         headers,
     ):
         raise reject(BAD_SIGNATURE, "Signature failed!")
+    # Seed 000: "注册用户0和1都可以" — only registered users may say 1; the service then
+    # answers as for a bad signature.
+    if not config.registered_users and headers.get("X-TC-Registered") == "1":
+        raise reject(BAD_SIGNATURE, "Signature failed!")
     # Replays are keyed on the numbers, not their spelling, so that a signed "042" cannot
     # dodge a replay of "42".
     canonical = (headers["X-TC-Key"], str(int(timestamp)), str(int(nonce)))

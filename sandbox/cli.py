@@ -69,6 +69,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help=f"a word that a subject may not contain (default: {DEFAULT_SENSITIVE_WORDS[0]})",
     )
+    parser.add_argument(
+        "--unregistered-users",
+        action="store_true",
+        help="the account's userids are no registered users: X-TC-Registered: 1 fails (200003)",
+    )
     parser.add_argument("--fail-rate", type=finite_float, default=0.0, help="share of HTTP 500s")
     parser.add_argument(
         "--drop-response-rate",
@@ -112,6 +117,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         secret_key=args.secret_key,
         users=tuple(args.user) if args.user else None,
         sensitive_words=tuple(args.sensitive_word or DEFAULT_SENSITIVE_WORDS),
+        registered_users=not args.unregistered_users,
         quotas=parse_quotas(args.quota),
         quota_tz=args.quota_tz,
         fail_rate=args.fail_rate,

@@ -41,6 +41,9 @@ class SandboxConfig:
     # None accepts any userid; a tuple makes every other userid unknown (20001).
     users: tuple[str, ...] | None = None
     sensitive_words: tuple[str, ...] = DEFAULT_SENSITIVE_WORDS
+    # False: the account's userids are no registered users, and a request that says
+    # X-TC-Registered: 1 fails its signature check (200003), as seed 000 reports.
+    registered_users: bool = True
     quotas: tuple[Rate, ...] = ()
     quota_tz: str = DEFAULT_QUOTA_TZ
     fail_rate: float = 0.0

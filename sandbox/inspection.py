@@ -13,10 +13,12 @@ they are not labelled ``Content-Type: application/json`` (415), even with an emp
     GET  /_sandbox/faults            the fault settings and the queue
     GET  /_sandbox/quota             each quota's current window and use
     GET  /_sandbox/clock             the sandbox's time
+    GET  /_sandbox/sensitive_words   the words a subject may not contain (9093)
     POST /_sandbox/reset             forget everything (back to the start-up settings)
     POST /_sandbox/faults            {"fail_rate", "drop_response_rate", "latency_ms",
                                       "clock_offset_seconds", "inject": [...]}
     POST /_sandbox/clock             {"advance_seconds": N}
+    POST /_sandbox/sensitive_words   {"words": [...]}: replaces the list (reset restores it)
     GET  /_sandbox/rooms             every TRTC room ever created, destroyed ones too
     GET  /_sandbox/rooms/stats       room calls by command and error code, lost answers,
                                       and the room faults
@@ -96,6 +98,8 @@ def _route(app: SandboxApp, route: tuple[str, str], request: Request) -> Any:
         return app.faults.as_dict()
     if name == "clock":
         return {"now": app.advance_clock(_body(request).get("advance_seconds", 0))}
+    if name == "sensitive_words":
+        return {"words": list(app.set_sensitive_words(_body(request).get("words")))}
     if name == "rooms/faults":
         app.rooms.faults.update(_body(request))
         return app.rooms.faults.as_dict()
@@ -117,6 +121,8 @@ def _get(app: SandboxApp, name: str, request: Request) -> Any:
         return app.quota.usage(app.now())
     if name == "clock":
         return {"now": app.now(), "advanced_seconds": app.advanced}
+    if name == "sensitive_words":
+        return {"words": list(app.rules.sensitive_words)}
     if name == "rooms":
         return app.rooms.rooms.views()
     if name == "rooms/stats":

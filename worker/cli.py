@@ -34,7 +34,6 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply the migrations to the configured database")
     commands.add_parser("run", help="run the daemon until SIGTERM/SIGINT")
-    commands.add_parser("once", help="sync every row that is due now, then exit")
     status = commands.add_parser("status", help="rows by state, failures, quota use")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     oauth = commands.add_parser("oauth", help="users a third-party (OAuth) app acts for")
@@ -45,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     revoke = oauth_commands.add_parser("revoke", help="forget a user's authorization")
     revoke.add_argument("--open-id", required=True)
+    add_ops_commands(commands)
     sandbox = commands.add_parser("sandbox", help="run the local API emulator")
     from sandbox.cli import add_arguments
 
@@ -72,6 +72,12 @@ def main(
         from worker.demo import run_demo
 
         return run_demo(sys.stdout)
+    if args.command == "doctor":
+        from worker.doctor.checks import run_doctor
+
+        text, code = run_doctor(args.config, os.environ)
+        print(text)
+        return code
     try:
         config = load_config(args.config, os.environ)
         _configure_logging(config)
@@ -96,6 +102,7 @@ def _configure_logging(config: Config) -> None:
     configure(
         config.worker.log_level,
         secrets=(w.secret_key, w.oauth_secret, config.oauth_key, config.trtc.key),
+        log_format=config.worker.log_format,
     )
 
 
@@ -130,11 +137,20 @@ def _dispatch(
             )
         )
         return EXIT_OK
+    if args.command == "retry":
+        from worker import ops_commands
+        from worker.store.retry import RetrySelector
+
+        selector = RetrySelector(args.code, args.external_id, args.all_failed)
+        ops_commands.retry(config, selector)
+        return EXIT_OK
     config.require_credentials()
     if args.command == "once":
-        from worker.composition import run_once
+        from worker import ops_commands
 
-        report = run_once(config, after_call=after_call, clock=clock)
+        report = ops_commands.once(
+            config, metrics_file=args.metrics_file, after_call=after_call, clock=clock
+        )
         print(json.dumps(report.as_dict(), ensure_ascii=False))
         if report.circuit_open:
             return EXIT_CONFIG
@@ -144,6 +160,18 @@ def _dispatch(
 
         return run_daemon(config, after_call=after_call, clock=clock)
     raise AssertionError(args.command)  # argparse rejects unknown commands
+
+
+def add_ops_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    once = commands.add_parser("once", help="sync every row that is due now, then exit")
+    once.add_argument(
+        "--metrics-file", metavar="PATH", help="write the run's figures for node_exporter"
+    )
+    commands.add_parser("doctor", help="check config, database, clock and credentials")
+    retry = commands.add_parser("retry", help="put failed rows back to pending")
+    retry.add_argument("--code", help="only rows failed with this error code")
+    retry.add_argument("--external-id", help="only the row with this external_id")
+    retry.add_argument("--all-failed", action="store_true", help="every failed row")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,7 +13,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,7 +22,7 @@ import requests
 from sqlalchemy import Engine
 
 from worker.config import Config
-from worker.domain.calls import CallRecord
+from worker.domain.calls import CallObserver, CallRecord
 from worker.quota.gate import QuotaGate
 from worker.quota.ledger import QuotaLedger
 from worker.store.durable import DurableWrites
@@ -113,11 +113,12 @@ def build_providers(
     config: Config,
     *,
     session: requests.Session | None = None,
-    on_call: Callable[[CallRecord], None] | None = None,
+    recorder: Callable[[str], Callable[[CallRecord], None]] | None = None,
     keeper: TokenKeeper | None = None,
     clock: Callable[[], float] = time.time,
 ) -> dict[str, Provider[Any]]:
-    """Every provider this worker serves, by the name rows carry in `provider`."""
+    """Every provider this worker serves, by the name rows carry in `provider`;
+    ``recorder(name)`` is the ``on_call`` hook of that provider's client."""
     q, w = config.quota, config.wemeet
     quotas = WemeetQuotas(
         # An OAuth app's calls are counted under its sdk_id: it has no AppId of its own.
@@ -127,11 +128,13 @@ def build_providers(
         user=q.user,
         per_user=keeper is not None,
     )
+    on_call = recorder(wemeet.NAME) if recorder else None
     client = build_client(config, session=session, on_call=on_call, keeper=keeper, clock=clock)
     provider = wemeet.WemeetProvider(client, quotas, renews_tokens=keeper is not None)
     providers: dict[str, Provider[Any]] = {wemeet.NAME: provider}
     if config.trtc.sdkappid:
-        providers[trtc.NAME] = build_trtc(config, session=session, on_call=on_call, clock=clock)
+        trtc_calls = recorder(trtc.NAME) if recorder else None
+        providers[trtc.NAME] = build_trtc(config, session=session, on_call=trtc_calls, clock=clock)
     return providers
 
 
@@ -168,15 +171,16 @@ def build_pass(
     durable: DurableWrites | None = None,
     monotonic: Callable[[], float] = time.monotonic,
     clock: Callable[[], float] = time.time,
+    observers: Sequence[CallObserver] = (),
 ) -> SyncPass:
     """``clock``: the worker's own time (request stamps, token expiries); the database's
     clock still rules leases and quotas."""
     store = store or Store(make_engine(config.database.url))
     owner = worker_id(config)
-    call_log = CallLog(owner)
+    call_log = CallLog(owner, observers=observers)
     keeper = build_keeper(config, store.engine, session=session, clock=clock)
     providers = build_providers(
-        config, session=session, on_call=call_log.record, keeper=keeper, clock=clock
+        config, session=session, recorder=call_log.recorder, keeper=keeper, clock=clock
     )
     wk = config.worker
     settings = PassSettings(
@@ -218,10 +222,17 @@ def build_pass(
 
 
 def run_once(
-    config: Config, *, after_call: AfterCall | None = None, clock: Callable[[], float] = time.time
+    config: Config,
+    *,
+    after_call: AfterCall | None = None,
+    observers: Sequence[CallObserver] = (),
+    watch: Callable[[SyncPass], Callable[[], PassReport]] | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> PassReport:
-    sync = build_pass(config, after_call=after_call, clock=clock)
+    """One pass; ``watch`` wraps it (metrics, pass history, progress) when asked. In OAuth
+    mode the pairs that are due are renewed first, before any call."""
+    sync = build_pass(config, after_call=after_call, observers=observers, clock=clock)
     keeper = build_keeper(config, sync.store.engine, clock=clock)
     if keeper is not None:
-        keeper.renew_due()  # the check before the calls: due pairs are renewed first
-    return sync.run()
+        keeper.renew_due()
+    return (watch(sync) if watch else sync.run)()

@@ -75,6 +75,13 @@ class WorkerConfig:
     log_retention_days: float = 30.0
     worker_id: str = ""
     log_level: str = "INFO"
+    log_format: str = "text"
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    # "host:port" that `run` serves /metrics, /healthz and /readyz on; empty: no server.
+    listen: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,7 @@ class Config:
     wemeet: WemeetConfig = WemeetConfig()
     worker: WorkerConfig = WorkerConfig()
     quota: QuotaConfig = QuotaConfig()
+    metrics: MetricsConfig = MetricsConfig()
     trtc: TrtcConfig = TrtcConfig()
     source: str = "built-in defaults"
     # Worth telling the operator, yet no reason to refuse the configuration.
@@ -161,11 +169,13 @@ SECTIONS: dict[str, type[Any]] = {
     "wemeet": WemeetConfig,
     "worker": WorkerConfig,
     "quota": QuotaConfig,
+    "metrics": MetricsConfig,
     "trtc": TrtcConfig,
 }
 CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("wemeet", "auth"): ("aksk", "oauth"),
     ("worker", "log_level"): ("DEBUG", "INFO", "WARNING", "ERROR"),
+    ("worker", "log_format"): ("text", "json"),
 }
 
 
@@ -400,6 +410,8 @@ def _validate(config: Config) -> None:
         raise ConfigError("quota.max_wait_seconds must not be negative")
     if not 0 <= q.boundary_slack_seconds <= 60:
         raise ConfigError("quota.boundary_slack_seconds must be between 0 and 60")
+    if config.metrics.listen:
+        listen_address(config.metrics.listen)
     t = config.trtc
     if t.sdkappid < 0:
         raise ConfigError("trtc.sdkappid must not be negative (0: TRTC rooms are not served)")
@@ -421,3 +433,13 @@ def _validate(config: Config) -> None:
         ZoneInfo(q.time_zone)
     except (KeyError, ValueError):
         raise ConfigError(f"quota.time_zone: unknown time zone {q.time_zone!r}") from None
+
+
+def listen_address(text: str) -> tuple[str, int]:
+    """``metrics.listen`` as (host, port); a ConfigError says what form it takes."""
+    host, sep, port = text.strip().rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(
+            f"metrics.listen = {text!r}: expected host:port, e.g. 127.0.0.1:9464 (empty: off)"
+        )
+    return host.strip("[]") or "0.0.0.0", int(port)

@@ -25,11 +25,12 @@ from types import FrameType
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from worker.composition import build_keeper, build_pass
+from worker.composition import build_keeper, build_pass, worker_id
 from worker.config import Config
 from worker.exceptions import DatabaseUnavailable
+from worker.observe.assemble import build_ops, serve
+from worker.observe.passes import Pass
 from worker.sync.job import AfterCall
-from worker.sync.loop import SyncPass
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class SignalCount:
 class Daemon:
     def __init__(
         self,
-        sync: SyncPass,
+        sync: Pass,
         *,
         poll_interval: float,
         circuit_cooldown: float,
@@ -179,7 +180,14 @@ def run_daemon(
 ) -> int:
     logging.getLogger("apscheduler.scheduler").addFilter(_not_an_overlap)
     stop = threading.Event()
-    sync = build_pass(config, stop=stop, after_call=after_call, clock=clock)
+    ops = build_ops(worker_id(config))
+    sync = build_pass(
+        config,
+        stop=stop,
+        after_call=after_call,
+        observers=(ops.metrics.observe_call,),
+        clock=clock,
+    )
     keeper = build_keeper(config, sync.store.engine, clock=clock)
     retention = timedelta(days=config.worker.log_retention_days)
 
@@ -191,7 +199,7 @@ def run_daemon(
         logger.info("housekeeping sync_log_removed=%d", removed)
 
     daemon = Daemon(
-        sync,
+        ops.watched(sync),
         poll_interval=config.worker.poll_interval_seconds,
         circuit_cooldown=config.worker.circuit_cooldown_seconds,
         stop=stop,
@@ -202,4 +210,9 @@ def run_daemon(
     signals = SignalCount()
     signal.signal(signal.SIGTERM, signals)
     signal.signal(signal.SIGINT, signals)
-    return daemon.run(signals)
+    server = serve(config, ops)
+    try:
+        return daemon.run(signals)
+    finally:
+        if server is not None:
+            server.stop()

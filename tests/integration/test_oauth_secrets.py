@@ -72,7 +72,7 @@ def test_no_token_in_debug_logs_exceptions_status_or_the_database(
 
     assert rows(engine)["bob-1"].sync_state == "synced"
     assert rows(engine)["ann-1"].error_code == "oauth.reauthorize"
-    assert "oauth_refreshed open_id=open-bob" in out and "wemeet_call" in out  # DEBUG ran
+    assert "oauth_refreshed open_id=open-bob" in out and "api_call" in out  # DEBUG ran
     assert '"open-ann"' in out  # status and the list name her
     issued += _pair(store, "open-bob")  # the renewed pair
     assert len(set(issued)) == 6

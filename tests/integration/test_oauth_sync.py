@@ -81,7 +81,7 @@ def test_an_expired_refresh_token_parks_only_that_users_rows(
     }
     assert not [e for e in server.requests_log() if e["userid"] == "open-carol"][1:]
     parts = build_status(config)
-    status = collect_status(parts.store, parts.ledger, parts.tokens)
+    status = collect_status(parts.store, parts.ledger, tokens=parts.tokens)
     parts.store.engine.dispose()
     assert status["oauth_users_to_reauthorize"] == ["open-carol"]
     assert "oauth users to reauthorize: open-carol" in render_status(config, as_json=False)

@@ -1,7 +1,9 @@
-"""One API exchange as a provider's client reports it, for the `sync_log` table."""
+"""One API exchange as a provider's client reports it, for the `sync_log` table, the metrics
+and the call log lines."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -17,3 +19,15 @@ class CallRecord:
     trace_id: str | None
     duration_seconds: float
     ok: bool
+
+
+@dataclass(frozen=True)
+class CallEvent:
+    """One exchange with the row and provider it was for: what metrics and logs observe."""
+
+    provider: str  # the name rows carry in `provider`
+    external_id: str | None  # None for a call made for no row (a probe)
+    call: CallRecord
+
+
+CallObserver = Callable[[CallEvent], None]

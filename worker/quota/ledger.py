@@ -149,6 +149,15 @@ class QuotaLedger:
         with self.engine.connect() as conn:
             return {str(scope): int(n) for scope, n in conn.execute(stmt).all()}
 
+    def used(self, key: str, rate: Rate) -> int:
+        """Calls ``key`` has spent of ``rate`` in its current window (metrics, status)."""
+        with self.engine.connect() as conn:
+            now = self.clock(conn)
+            if not is_sliding(rate):
+                return self._used(conn, key, rate.period, now)
+            since = now - timedelta(seconds=rate.period.approx_seconds)
+            return int(conn.scalar(_COUNT_IN_WINDOW, {"scope": key, "since": since}) or 0)
+
     def prune(self, now: datetime) -> None:
         """Forget what no window can still see."""
         horizon = now - timedelta(seconds=2 * SLIDING_MAX_SECONDS)

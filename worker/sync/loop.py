@@ -78,8 +78,10 @@ class SyncPass:
         after_call: AfterCall | None = None,
         durable: DurableWrites | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        on_row: Callable[[str], None] | None = None,
     ) -> None:
         self.store = store
+        self.on_row = on_row  # told each row's outcome as it is written (progress)
         self.gate = gate
         self.settings = settings
         self.call_log = call_log
@@ -150,10 +152,13 @@ class SyncPass:
                     # An unreadable row makes no call; it has no external_id to tag one with.
                     self.call_log.working_on(row if isinstance(row, MeetingRow) else None)
                 try:
-                    counts[self.rows.sync(row, self._now())] += 1
+                    outcome = self.rows.sync(row, self._now())
                 except CircuitOpen:
                     self._release(rows[index:], counts)
                     raise
+                counts[outcome] += 1
+                if self.on_row is not None:
+                    self.on_row(outcome)
         finally:
             if self.call_log:
                 self.call_log.working_on(None)

@@ -260,15 +260,7 @@ class WemeetClient:
     ) -> None:
         duration = max(0.0, self._monotonic() - started)
         ok = status == 200 and error_code is None
-        logger.debug(
-            "wemeet_call endpoint=%s method=%s status=%s error_code=%s trace_id=%s ms=%d",
-            endpoint,
-            method,
-            status,
-            error_code,
-            trace_id,
-            duration * 1000,
-        )
+        # The call's log line comes from the hook's owner, which knows the row it was for.
         if self._on_call is None:
             return
         record = CallRecord(endpoint, method, path, status, error_code, trace_id, duration, ok)
