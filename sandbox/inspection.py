@@ -17,6 +17,9 @@ they are not labelled ``Content-Type: application/json`` (415), even with an emp
     POST /_sandbox/faults            {"fail_rate", "drop_response_rate", "latency_ms",
                                       "clock_offset_seconds", "inject": [...]}
     POST /_sandbox/clock             {"advance_seconds": N}
+    POST /_sandbox/app/meetings/ID   a change "from the app" (sandbox.app_side):
+                                      {"cancel": true}, {"delete": true}, or new values of
+                                      subject, start_time, end_time, password, location
 
 Numbers must be finite JSON numbers within sandbox.limits (no NaN, no Infinity, no strings):
 anything else is a 400 that names the field, and changes nothing.
@@ -28,11 +31,14 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
+from sandbox.app_side import change_from_app
 from sandbox.guard import refusal
 from sandbox.jsontext import dumps, loads
 
 if TYPE_CHECKING:
     from sandbox.app import SandboxApp
+
+APP_CHANGE = "app/meetings/"
 
 
 def meetings_view(app: SandboxApp) -> list[dict[str, Any]]:
@@ -50,6 +56,7 @@ def meetings_view(app: SandboxApp) -> list[dict[str, Any]]:
             creator=m.creator,
             state=m.state(now),
             cancelled=m.cancelled,
+            removed=m.removed,
             created_at=m.created_at,
             updated_at=m.updated_at,
             cancelled_at=m.cancelled_at,
@@ -88,6 +95,9 @@ def _route(app: SandboxApp, route: tuple[str, str], request: Request) -> Any:
         return app.faults.as_dict()
     if name == "clock":
         return {"now": app.advance_clock(_body(request).get("advance_seconds", 0))}
+    if name.startswith(APP_CHANGE):
+        meeting_id = name.removeprefix(APP_CHANGE)
+        return change_from_app(app.meetings, app.config, meeting_id, _body(request), app.now())
     return None
 
 

@@ -33,7 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply the migrations to the configured database")
     commands.add_parser("run", help="run the daemon until SIGTERM/SIGINT")
-    commands.add_parser("once", help="sync every row that is due now, then exit")
+    once = commands.add_parser("once", help="sync every row that is due now, then exit")
+    once.add_argument(
+        "--check-drift",
+        action="store_true",
+        help="also compare synced meetings with the API and act by [drift] policy",
+    )
     status = commands.add_parser("status", help="rows by state, failures, quota use")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     sandbox = commands.add_parser("sandbox", help="run the local API emulator")
@@ -95,9 +100,14 @@ def _dispatch(args: argparse.Namespace, config: Config, after_call: AfterCall | 
     config.require_credentials()
     if args.command == "once":
         from worker.composition import run_once
+        from worker.drift_runs import run_once_with_drift
 
-        report = run_once(config, after_call=after_call)
-        print(json.dumps(report.as_dict(), ensure_ascii=False))
+        if args.check_drift:
+            report, drift = run_once_with_drift(config, after_call=after_call)
+            print(json.dumps({**report.as_dict(), "drift": drift}, ensure_ascii=False))
+        else:
+            report = run_once(config, after_call=after_call)
+            print(json.dumps(report.as_dict(), ensure_ascii=False))
         if report.circuit_open:
             return EXIT_CONFIG
         return EXIT_OK

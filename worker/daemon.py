@@ -27,6 +27,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from worker.composition import build_pass
 from worker.config import Config
+from worker.drift_runs import build_drift
 from worker.exceptions import DatabaseUnavailable
 from worker.sync.job import AfterCall
 from worker.sync.loop import SyncPass
@@ -58,9 +59,12 @@ class Daemon:
         stop: threading.Event,
         housekeeping: Callable[[], None] | None = None,
         housekeeping_interval: float = 3600.0,
+        drift: Callable[[], object] | None = None,
+        drift_interval: float = 60.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.sync = sync
+        self.drift, self.drift_interval = drift, drift_interval
         self.housekeeping = housekeeping
         self.housekeeping_interval = housekeeping_interval
         self.poll_interval = poll_interval
@@ -71,7 +75,8 @@ class Daemon:
         self.idle.set()
         self._circuit_until = 0.0
         self.scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(1)},
+            # Two threads: a drift check runs beside the pass, never ahead of its creates.
+            executors={"default": ThreadPoolExecutor(2 if drift else 1)},
             job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
             timezone=UTC,
         )
@@ -110,6 +115,19 @@ class Daemon:
         except Exception:
             logger.exception("housekeeping_failed")
 
+    def check_drift(self) -> None:
+        """The drift duty (worker.drift); like tick(), it never raises into the scheduler."""
+        if self.drift is None or self.stop.is_set():
+            return
+        if self.monotonic() < self._circuit_until:
+            return  # the credentials are wrong: reading costs quota and tells nothing
+        try:
+            self.drift()
+        except DatabaseUnavailable as exc:
+            logger.error("database_unavailable detail=%s", exc)
+        except Exception:
+            logger.exception("drift_check_crashed")
+
     def run(self, signals: SignalCount) -> int:
         """Run until the first signal, then stop; a second signal exits at once."""
         self.scheduler.add_job(
@@ -122,6 +140,10 @@ class Daemon:
         if self.housekeeping is not None:
             self.scheduler.add_job(
                 self.tidy, "interval", seconds=self.housekeeping_interval, id="housekeeping"
+            )
+        if self.drift is not None:
+            self.scheduler.add_job(
+                self.check_drift, "interval", seconds=self.drift_interval, id="drift-check"
             )
         self.scheduler.start()
         logger.info("daemon_started poll_interval=%s", self.poll_interval)
@@ -164,6 +186,8 @@ def run_daemon(config: Config, *, after_call: AfterCall | None = None) -> int:
         circuit_cooldown=config.worker.circuit_cooldown_seconds,
         stop=stop,
         housekeeping=housekeeping,
+        drift=build_drift(config, sync, stop=stop).run,
+        drift_interval=config.drift.check_every_seconds,
     )
 
     signals = SignalCount()

@@ -115,3 +115,8 @@ class CircuitOpen(MeetingSyncError):
 
 class LeaseLost(MeetingSyncError):
     """Another worker owns the row now: this one must send nothing more for it."""
+
+
+class DriftStopped(MeetingSyncError):
+    """The drift check's share of the quota is spent for now, or the provider said a quota
+    window is full: the check ends here and goes on at its next run."""
