@@ -15,7 +15,7 @@ import time
 import traceback
 from collections.abc import Callable
 
-from bench import breakdown, claim_scale, memory, overhead, pickup, quota, sign_and_send
+from bench import breakdown, claim_scale, drift, memory, overhead, pickup, quota, sign_and_send
 from bench.infra import unavailable
 from bench.report import machine
 
@@ -34,6 +34,7 @@ SUITE: dict[str, tuple[Callable[[list[str]], None], Callable[[bool], list[str]]]
     "memory": (memory.main, lambda q: ["--quick"] if q else []),
     "pickup": (pickup.main, lambda q: ["--quick"] if q else []),
     "quota": (quota.main, _quota_args),
+    "drift": (drift.main, lambda q: ["--rows", "200"] if q else []),
 }
 
 

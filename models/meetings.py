@@ -90,16 +90,16 @@ class Meeting(Base):
     # by "; " ("host bob@corp is not a registered user: not applied"); NULL when it applied
     # everything.
     user_non_registered: Mapped[str | None] = mapped_column(Text)
-    # Drift (migration 0007): what the last check against the provider found of a synced
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=utcnow())
+    # When the calendar last changed the row (set by the trigger, not by worker writes).
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=utcnow())
+    # Drift (migration 0007, added last): what the last check against the provider found of a synced
     # meeting changed or cancelled outside the calendar (REMOTE_STATES; NULL while it
     # agrees), what differs in words, when that was seen, and when the row was last checked.
     remote_state: Mapped[str | None] = mapped_column(String(16))
     remote_differs: Mapped[str | None] = mapped_column(Text)
     remote_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     drift_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=utcnow())
-    # When the calendar last changed the row (set by the trigger, not by worker writes).
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=utcnow())
 
 
 # The table for Core statements (the store's SQL), typed as the Table it is.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,9 +26,17 @@ def start_of(i: int) -> datetime:
     return base + timedelta(hours=2 * i)
 
 
-def insert_rows(engine: Engine, count: int, *, prefix: str = "cal") -> None:
+def insert_rows(
+    engine: Engine,
+    count: int,
+    *,
+    prefix: str = "cal",
+    shift: timedelta = timedelta(0),
+    between: Callable[[], None] | None = None,
+) -> None:
+    """``count`` rows of the users in turn; ``between`` runs after each (a pace)."""
     for i in range(count):
-        start = start_of(i)
+        start = start_of(i) + shift
         insert(
             engine,
             f"{prefix}-{i}",
@@ -36,6 +45,8 @@ def insert_rows(engine: Engine, count: int, *, prefix: str = "cal") -> None:
             start_time=start,
             end_time=start + timedelta(hours=1),
         )
+        if between is not None:
+            between()
 
 
 def with_drift(config: Config, **drift: Any) -> Config:

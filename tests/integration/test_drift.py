@@ -3,6 +3,7 @@ sandbox's inspection endpoint, one drift check over real HTTP, on every backend.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import timedelta
 
@@ -17,7 +18,16 @@ from tests.integration.driftenv import (
     start_of,
     with_drift,
 )
-from tests.integration.syncenv import insert, remote, rows, run_pass, update, worker_config
+from tests.integration.syncenv import (
+    cli_env,
+    insert,
+    meeting_sync,
+    remote,
+    rows,
+    run_pass,
+    update,
+    worker_config,
+)
 from worker.composition import build_ledger
 from worker.status_report import collect_status
 from worker.store.meetings import Store
@@ -190,3 +200,28 @@ def test_an_owner_is_read_again_only_when_one_of_its_meetings_is_due(
     assert sorted(readers(log[mark:between])) == ["alice", "bob"]
     assert readers(log[between:]) == ["alice"]
     assert first.counts["checked"] == 8 and second.counts["checked"] == 4
+
+
+def test_once_check_drift_restores_in_one_run_and_prints_what_it_did(
+    engine: Engine, migrated_url: str, sandbox: SandboxServer
+) -> None:
+    config = with_drift(worker_config(migrated_url, sandbox))
+    insert_rows(engine, 4)
+    run_pass(config, engine)
+    table = rows(engine)
+    change_from_app(sandbox, str(table["cal-0"].meeting_id), cancel=True)
+    change_from_app(sandbox, str(table["cal-2"].meeting_id), subject="Changed in the app")
+    env = cli_env(config, {"MEETING_SYNC_DRIFT_POLICY": "restore"})
+
+    done = meeting_sync(["once", "--check-drift"], env)
+
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
+    assert printed["drift"]["cancelled"] == 1 and printed["drift"]["changed"] == 1
+    assert printed["drift"]["restore_queued"] == 2
+    assert printed["created"] == 1 and printed["updated"] == 1
+    server = remote(sandbox)
+    after = rows(engine)
+    live = {i for i, m in server.items() if not m["cancelled"]}
+    assert live == {str(r.meeting_id) for r in after.values()} and len(live) == 4
+    assert server[str(after["cal-2"].meeting_id)]["subject"] == "Meeting 2"

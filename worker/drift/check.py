@@ -11,7 +11,7 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from worker.drift.budget import DriftBudget
@@ -77,7 +77,9 @@ class DriftCheck:
         ):
             name = cand.row.provider or self.settings.default_provider
             owners[(name, cand.row.userid or "")].append(cand)
-        for (name, owner), cands in owners.items():
+        # The owners checked longest ago first: a check the budget cuts short goes on
+        # with the others next time, instead of starting over with the same ones.
+        for (name, owner), cands in sorted(owners.items(), key=_least_recent):
             due = [
                 c for c in cands if is_due(_start(c), c.checked_at, now, self.settings.intervals)
             ]
@@ -146,6 +148,14 @@ class DriftCheck:
         for cand, drift in found:
             if self.store.restore(cand.row, drift.state, now=now, worker=self.settings.worker):
                 counts["restore_queued"] += 1
+
+
+def _least_recent(item: tuple[tuple[str, str], list[DriftCandidate]]) -> datetime:
+    checked = [c.checked_at for c in item[1]]
+    return min((at or _NEVER for at in checked), default=_NEVER)
+
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 def _start(cand: DriftCandidate) -> datetime:
