@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select
 
@@ -225,3 +225,22 @@ def test_once_check_drift_restores_in_one_run_and_prints_what_it_did(
     live = {i for i, m in server.items() if not m["cancelled"]}
     assert live == {str(r.meeting_id) for r in after.values()} and len(live) == 4
     assert server[str(after["cal-2"].meeting_id)]["subject"] == "Meeting 2"
+
+
+def test_a_meeting_cancelled_just_before_it_starts_is_reported_not_made_again(
+    engine: Engine, migrated_url: str, sandbox: SandboxServer
+) -> None:
+    config = with_drift(worker_config(migrated_url, sandbox), policy="restore")
+    now = datetime.now(UTC).replace(microsecond=0)
+    insert(engine, "now-0", "Starting now", start_time=now + timedelta(seconds=30),
+           end_time=now + timedelta(hours=1))  # fmt: skip
+    run_pass(config, engine)
+    meeting_id = str(rows(engine)["now-0"].meeting_id)
+    change_from_app(sandbox, meeting_id, cancel=True)
+
+    _, report = check_once(config, engine)
+
+    row = rows(engine)["now-0"]
+    assert report.counts["restore_too_late"] == 1 and "restore_queued" not in report.counts
+    assert (row.sync_state, row.meeting_id, row.remote_state) == ("synced", meeting_id, "cancelled")
+    assert len(remote(sandbox)) == 1

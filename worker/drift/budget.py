@@ -11,7 +11,6 @@ next run, so the sync's creates, updates and cancels never queue behind it.
 from __future__ import annotations
 
 import contextlib
-import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +23,6 @@ from worker.quota.ledger import Granted
 from worker.quota.rates import Rate
 from worker.quota.scopes import Scope
 
-logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DRIFT_KEY_PREFIX = "drift:"

@@ -11,7 +11,7 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from worker.drift.budget import DriftBudget
@@ -24,6 +24,9 @@ from worker.sync.provider import DriftReader, Providers, RemoteMeeting
 logger = logging.getLogger(__name__)
 
 Policy = Literal["report", "restore"]
+# A cancelled meeting is made again only if it starts at least this far ahead: time for the
+# next pass to create it.
+RECREATE_LEAD = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -37,8 +40,6 @@ class DriftSettings:
 @dataclass(frozen=True)
 class DriftReport:
     counts: dict[str, int] = field(default_factory=dict)
-    drifted: dict[str, str] = field(default_factory=dict)
-    """external_id → what differs, for the rows found drifted by this check."""
     stopped: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -70,7 +71,6 @@ class DriftCheck:
     def run(self) -> DriftReport:
         now = self.clock()
         counts: Counter[str] = Counter()
-        drifted: dict[str, str] = {}
         owners: dict[tuple[str, str], list[DriftCandidate]] = defaultdict(list)
         for cand in self.store.candidates(
             now, self.readers, default_provider=self.settings.default_provider
@@ -86,20 +86,20 @@ class DriftCheck:
             if not due or not owner:
                 continue
             if self.stop.is_set():
-                return DriftReport(dict(counts), drifted, stopped="shutting down")
+                return DriftReport(dict(counts), stopped="shutting down")
             try:
                 remote = self._read(name, owner, due)
             except DriftStopped as exc:
                 logger.info("drift_check_stopped reason=%s", exc)
-                return DriftReport(dict(counts), drifted, stopped=str(exc))
+                return DriftReport(dict(counts), stopped=str(exc))
             except (ApiError, TransportError) as exc:
                 # That owner waits for the next check; the others go on.
                 logger.warning("drift_read_failed owner=%s error=%s", owner, exc)
                 counts["read_failed"] += 1
                 continue
             counts["owners"] += 1
-            self._settle(name, cands, remote, now, counts, drifted)
-        return DriftReport(dict(counts), drifted)
+            self._settle(name, cands, remote, now, counts)
+        return DriftReport(dict(counts))
 
     def _read(
         self, name: str, owner: str, due: list[DriftCandidate]
@@ -121,7 +121,6 @@ class DriftCheck:
         remote: Mapping[str, RemoteMeeting],
         now: datetime,
         counts: Counter[str],
-        drifted: dict[str, str],
     ) -> None:
         findings: list[Finding] = []
         found: list[tuple[DriftCandidate, Drift]] = []
@@ -140,12 +139,16 @@ class DriftCheck:
             findings.append(Finding(cand.row.id, cand.row.revision, state, text))
             if drift is not None:
                 counts[drift.state] += 1
-                drifted[cand.row.external_id] = f"{drift.state}: {drift.text}"
                 found.append((cand, drift))
         self.store.record(findings, now)
         if self.settings.policy != "restore":
             return
         for cand, drift in found:
+            if drift.state != "changed" and _start(cand) <= now + RECREATE_LEAD:
+                # A meeting made again now would start in the past, which the sync refuses
+                # (local.start_in_past): the finding stays reported, the row synced.
+                counts["restore_too_late"] += 1
+                continue
             if self.store.restore(cand.row, drift.state, now=now, worker=self.settings.worker):
                 counts["restore_queued"] += 1
 
