@@ -244,3 +244,22 @@ def test_a_meeting_cancelled_just_before_it_starts_is_reported_not_made_again(
     assert report.counts["restore_too_late"] == 1 and "restore_queued" not in report.counts
     assert (row.sync_state, row.meeting_id, row.remote_state) == ("synced", meeting_id, "cancelled")
     assert len(remote(sandbox)) == 1
+
+
+def test_a_rate_window_error_stops_the_check_and_pauses_every_worker(
+    engine: Engine, migrated_url: str, sandbox: SandboxServer
+) -> None:
+    config = with_drift(worker_config(migrated_url, sandbox))
+    insert_rows(engine, 10)  # five users
+    run_pass(config, engine)
+    sandbox.set_faults(inject=[{"endpoint": "list", "action": "error", "error_code": 190310}])
+    mark = len(sandbox.requests_log())
+
+    _, report = check_once(config, engine)
+
+    reads = [e for e in sandbox.requests_log()[mark:] if e["endpoint"] in ("list", "get")]
+    assert len(reads) == 1 and reads[0]["error_code"] == 190310
+    assert report.stopped == "quota error 190310"
+    assert all(r.drift_checked_at is None for r in rows(engine).values())
+    pauses = {p.scope: p.error_code for p in build_ledger(config, engine).pauses()}
+    assert pauses == {"app:" + config.wemeet.app_id: 190310}
