@@ -92,8 +92,9 @@ class DriftCheck:
             except DriftStopped as exc:
                 logger.info("drift_check_stopped reason=%s", exc)
                 return DriftReport(dict(counts), stopped=str(exc))
-            except (ApiError, TransportError) as exc:
-                # That owner waits for the next check; the others go on.
+            except (ApiError, TransportError, InvalidMeeting) as exc:
+                # That owner waits for the next check (or, for a userid or a stored id that
+                # cannot go into a request, an edit); the others go on.
                 logger.warning("drift_read_failed owner=%s error=%s", owner, exc)
                 counts["read_failed"] += 1
                 continue
