@@ -263,3 +263,25 @@ def test_a_rate_window_error_stops_the_check_and_pauses_every_worker(
     assert all(r.drift_checked_at is None for r in rows(engine).values())
     pauses = {p.scope: p.error_code for p in build_ledger(config, engine).pauses()}
     assert pauses == {"app:" + config.wemeet.app_id: 190310}
+
+
+def test_a_cancelled_meeting_once_reported_is_not_asked_for_again(
+    engine: Engine, migrated_url: str, sandbox: SandboxServer
+) -> None:
+    config = with_drift(
+        worker_config(migrated_url, sandbox),
+        soon_interval_seconds=0.001,
+        later_interval_seconds=0.001,
+    )
+    insert_rows(engine, 5)
+    run_pass(config, engine)
+    change_from_app(sandbox, str(rows(engine)["cal-2"].meeting_id), cancel=True)
+
+    def gets_of_a_check() -> int:
+        mark = len(sandbox.requests_log())
+        check_once(config, engine)
+        return sum(1 for e in sandbox.requests_log()[mark:] if e["endpoint"] == "get")
+
+    assert gets_of_a_check() == 1  # the list no longer shows it: one get says cancelled
+    assert gets_of_a_check() == 0  # it cannot come back: report mode leaves it be
+    assert rows(engine)["cal-2"].remote_state == "cancelled"
