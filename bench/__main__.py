@@ -18,6 +18,7 @@ from collections.abc import Callable
 from bench import (
     breakdown,
     claim_scale,
+    drift,
     memory,
     metrics_cost,
     overhead,
@@ -44,6 +45,7 @@ SUITE: dict[str, tuple[Callable[[list[str]], None], Callable[[bool], list[str]]]
     "pickup": (pickup.main, lambda q: ["--quick"] if q else []),
     "quota": (quota.main, _quota_args),
     "metrics_cost": (metrics_cost.main, lambda q: ["--quick"] if q else []),
+    "drift": (drift.main, lambda q: ["--rows", "200"] if q else []),
 }
 
 

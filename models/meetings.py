@@ -35,6 +35,7 @@ CALENDAR_COLUMNS = (
 )
 
 SYNC_STATES = ("pending", "synced", "failed")
+REMOTE_STATES = ("cancelled", "changed", "missing")
 
 # Autoincrement needs INTEGER PRIMARY KEY on SQLite; elsewhere ids are 64-bit.
 RowId = BigInteger().with_variant(Integer(), "sqlite")
@@ -92,6 +93,13 @@ class Meeting(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=utcnow())
     # When the calendar last changed the row (set by the trigger, not by worker writes).
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=utcnow())
+    # Drift (migration 0007, added last): what the last check against the provider found of a synced
+    # meeting changed or cancelled outside the calendar (REMOTE_STATES; NULL while it
+    # agrees), what differs in words, when that was seen, and when the row was last checked.
+    remote_state: Mapped[str | None] = mapped_column(String(16))
+    remote_differs: Mapped[str | None] = mapped_column(Text)
+    remote_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    drift_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 # The table for Core statements (the store's SQL), typed as the Table it is.

@@ -72,9 +72,9 @@ def handle(
     if endpoint == "create":
         return _create(call.body, store, config, now)
     if endpoint == "update":
-        return _update(_path_id(MEETING_PATH, call.path), call.body, store, config, now)
+        return update_meeting(_path_id(MEETING_PATH, call.path), call.body, store, config, now)
     if endpoint == "cancel":
-        _cancel(_path_id(CANCEL_PATH, call.path), call.body, store, config, now)
+        cancel_meeting(_path_id(CANCEL_PATH, call.path), call.body, store, config, now)
         # The documented answer is an empty 200; the official SDK parses every answer as
         # JSON, so "{}" is what keeps both it and a literal client working.
         return None if config.empty_cancel_body else {}
@@ -116,14 +116,14 @@ def _owned(meeting_id: str, userid: Any, store: MeetingStore, config: SandboxCon
     someone else created it."""
     user = require_user(userid, config.users)
     meeting = store.by_id.get(meeting_id)
-    if meeting is None or meeting.cancelled:
+    if meeting is None or meeting.removed or meeting.cancelled:
         raise reject(MEETING_NOT_FOUND, "MEETING NOT EXIST")
     if meeting.creator != user:
         raise reject(NO_PERMISSION, "no permission to modify the meeting")
     return meeting
 
 
-def _update(
+def update_meeting(
     meeting_id: str,
     body: Mapping[str, Any],
     store: MeetingStore,
@@ -161,7 +161,7 @@ def _update(
     if "recurring_rule" in body or before != (start, end, meeting.recurring):
         meeting.schedule()  # the whole series moves with its times and its rule
     meeting.updates += 1
-    meeting.updated_at = now
+    store.touch(meeting, now)
     return {
         "meeting_number": 1,
         "meeting_info_list": [
@@ -175,7 +175,7 @@ def _update(
     }
 
 
-def _cancel(
+def cancel_meeting(
     meeting_id: str,
     body: Mapping[str, Any],
     store: MeetingStore,
@@ -190,7 +190,8 @@ def _cancel(
         _cancel_occurrence(meeting, sub_meeting_id, now)
         return
     meeting.cancelled = True
-    meeting.updated_at = meeting.cancelled_at = now
+    meeting.cancelled_at = now
+    store.touch(meeting, now)
 
 
 def _cancel_occurrence(meeting: Meeting, sub_meeting_id: Any, now: float) -> None:
@@ -221,7 +222,7 @@ def _get(
 ) -> dict[str, Any]:
     require_user(userid_of(call), config.users)
     meeting = store.by_id.get(meeting_id)
-    if meeting is None:
+    if meeting is None or meeting.removed:
         raise reject(MEETING_NOT_FOUND, "MEETING NOT EXIST")
     return {"meeting_number": 1, "meeting_info_list": [meeting.info(now)]}
 

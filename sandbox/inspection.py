@@ -27,6 +27,9 @@ they are not labelled ``Content-Type: application/json`` (415), even with an emp
     GET  /_sandbox/oauth             per open_id: exchanges, refreshes, refused refreshes,
                                       calls with an expired token, expiries (never a token)
     POST /_sandbox/oauth/auth_code   {"open_id": "..."} → {"auth_code": "..."}: 5 min, once
+    POST /_sandbox/app/meetings/ID   a change "from the app" (sandbox.app_side):
+                                      {"cancel": true}, {"delete": true}, or new values of
+                                      subject, start_time, end_time, password, location
 
 Numbers must be finite JSON numbers within sandbox.limits (no NaN, no Infinity, no strings):
 anything else is a 400 that names the field, and changes nothing.
@@ -38,11 +41,14 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
+from sandbox.app_side import change_from_app
 from sandbox.guard import refusal
 from sandbox.jsontext import dumps, loads
 
 if TYPE_CHECKING:
     from sandbox.app import SandboxApp
+
+APP_CHANGE = "app/meetings/"
 
 
 def meetings_view(app: SandboxApp) -> list[dict[str, Any]]:
@@ -60,6 +66,7 @@ def meetings_view(app: SandboxApp) -> list[dict[str, Any]]:
             creator=m.creator,
             state=m.state(now),
             cancelled=m.cancelled,
+            removed=m.removed,
             created_at=m.created_at,
             updated_at=m.updated_at,
             cancelled_at=m.cancelled_at,
@@ -105,6 +112,9 @@ def _route(app: SandboxApp, route: tuple[str, str], request: Request) -> Any:
         return app.rooms.faults.as_dict()
     if name == "oauth/auth_code" and app.oauth is not None:
         return {"auth_code": app.oauth.auth_code(_body(request).get("open_id"), app.now())}
+    if name.startswith(APP_CHANGE):
+        meeting_id = name.removeprefix(APP_CHANGE)
+        return change_from_app(app.meetings, app.config, meeting_id, _body(request), app.now())
     return None
 
 

@@ -60,11 +60,14 @@ class Meeting:
     creator: str
     start_time: int
     end_time: int
-    # Strictly increasing per creation, in milliseconds: the list's page cursor (`cursory`)
-    # and the tie-break between meetings that start in the same second.
+    # The last modification time in milliseconds, strictly increasing over all meetings:
+    # the list's page cursor (`cursory`) and the tie-break between meetings that start in
+    # the same second.
     cursor: int
     fields: dict[str, Any]
     cancelled: bool = False
+    # Deleted by an admin in the console: the API no longer knows it (9003).
+    removed: bool = False
     created_at: float = 0.0
     updated_at: float = 0.0
     cancelled_at: float | None = None
@@ -188,6 +191,16 @@ class MeetingStore:
         self.by_cursor[meeting.cursor] = meeting
         return meeting
 
+    def touch(self, meeting: Meeting, now: float) -> None:
+        """A change of the meeting: its modification time moves on, and with it the list's
+        page cursor (``next_cursory`` is the last modification time of the meeting a page
+        ended on, in milliseconds, per the official SDK's list model)."""
+        self._last_cursor = max(int(now * 1000), self._last_cursor + 1)
+        self.by_cursor.pop(meeting.cursor, None)
+        meeting.cursor = self._last_cursor
+        self.by_cursor[meeting.cursor] = meeting
+        meeting.updated_at = now
+
     def all(self) -> list[Meeting]:
         """Every meeting ever created, in creation order."""
         return list(self.by_id.values())
@@ -197,7 +210,7 @@ class MeetingStore:
         a series once, by its current occurrence."""
         mine = [
             m for m in self.by_user.get(userid, ())
-            if not m.cancelled and not m.over(now)
+            if not m.cancelled and not m.removed and not m.over(now)
         ]  # fmt: skip
         mine.sort(key=lambda m: m.sort_key(now))
         return mine

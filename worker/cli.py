@@ -148,10 +148,16 @@ def _dispatch(
     if args.command == "once":
         from worker import ops_commands
 
-        report = ops_commands.once(
-            config, metrics_file=args.metrics_file, after_call=after_call, clock=clock
-        )
-        print(json.dumps(report.as_dict(), ensure_ascii=False))
+        if args.check_drift:
+            from worker.drift_runs import run_once_with_drift
+
+            report, drift = run_once_with_drift(config, after_call=after_call, clock=clock)
+            print(json.dumps({**report.as_dict(), "drift": drift}, ensure_ascii=False))
+        else:
+            report = ops_commands.once(
+                config, metrics_file=args.metrics_file, after_call=after_call, clock=clock
+            )
+            print(json.dumps(report.as_dict(), ensure_ascii=False))
         if report.circuit_open:
             return EXIT_CONFIG
         return EXIT_OK
@@ -166,6 +172,11 @@ def add_ops_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     once = commands.add_parser("once", help="sync every row that is due now, then exit")
     once.add_argument(
         "--metrics-file", metavar="PATH", help="write the run's figures for node_exporter"
+    )
+    once.add_argument(
+        "--check-drift",
+        action="store_true",
+        help="also compare synced meetings with the API and act by [drift] policy",
     )
     commands.add_parser("doctor", help="check config, database, clock and credentials")
     retry = commands.add_parser("retry", help="put failed rows back to pending")

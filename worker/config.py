@@ -111,6 +111,16 @@ class TrtcConfig:
 
 
 @dataclass(frozen=True)
+class DriftConfig:
+    policy: str = "report"
+    quota_share: float = 0.05
+    check_every_seconds: float = 60.0
+    soon_seconds: float = 86400.0
+    soon_interval_seconds: float = 300.0
+    later_interval_seconds: float = 3600.0
+
+
+@dataclass(frozen=True)
 class Config:
     database: DatabaseConfig = DatabaseConfig()
     wemeet: WemeetConfig = WemeetConfig()
@@ -118,6 +128,7 @@ class Config:
     quota: QuotaConfig = QuotaConfig()
     metrics: MetricsConfig = MetricsConfig()
     trtc: TrtcConfig = TrtcConfig()
+    drift: DriftConfig = DriftConfig()
     source: str = "built-in defaults"
     # Worth telling the operator, yet no reason to refuse the configuration.
     warnings: tuple[str, ...] = ()
@@ -171,11 +182,13 @@ SECTIONS: dict[str, type[Any]] = {
     "quota": QuotaConfig,
     "metrics": MetricsConfig,
     "trtc": TrtcConfig,
+    "drift": DriftConfig,
 }
 CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("wemeet", "auth"): ("aksk", "oauth"),
     ("worker", "log_level"): ("DEBUG", "INFO", "WARNING", "ERROR"),
     ("worker", "log_format"): ("text", "json"),
+    ("drift", "policy"): ("report", "restore"),
 }
 
 
@@ -404,6 +417,7 @@ def _validate(config: Config) -> None:
             "worker.writeback_retry_seconds must be at least 0 and below worker.lease_seconds "
             f"(got {wk.writeback_retry_seconds} and {wk.lease_seconds})"
         )
+    _validate_drift(config.drift)
     if not 0 <= q.safety_margin < 1:
         raise ConfigError("quota.safety_margin must be at least 0 and below 1")
     if q.max_wait_seconds < 0:
@@ -443,3 +457,13 @@ def listen_address(text: str) -> tuple[str, int]:
             f"metrics.listen = {text!r}: expected host:port, e.g. 127.0.0.1:9464 (empty: off)"
         )
     return host.strip("[]") or "0.0.0.0", int(port)
+
+
+def _validate_drift(d: DriftConfig) -> None:
+    if not 0 < d.quota_share < 1:
+        raise ConfigError(f"drift.quota_share must be above 0 and below 1 (got {d.quota_share})")
+    for key in ("check_every_seconds", "soon_interval_seconds", "later_interval_seconds"):
+        if getattr(d, key) <= 0:
+            raise ConfigError(f"drift.{key} must be greater than 0 (got {getattr(d, key)})")
+    if d.soon_seconds < 0:
+        raise ConfigError(f"drift.soon_seconds must not be negative (got {d.soon_seconds})")

@@ -27,6 +27,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from worker.composition import build_keeper, build_pass, worker_id
 from worker.config import Config
+from worker.drift_runs import build_drift
 from worker.exceptions import DatabaseUnavailable
 from worker.observe.assemble import build_ops, serve
 from worker.observe.passes import Pass
@@ -59,6 +60,8 @@ class Daemon:
         stop: threading.Event,
         housekeeping: Callable[[], None] | None = None,
         housekeeping_interval: float = 3600.0,
+        drift: Callable[[], object] | None = None,
+        drift_interval: float = 60.0,
         monotonic: Callable[[], float] = time.monotonic,
         refresh: Callable[[], object] | None = None,
     ) -> None:
@@ -69,6 +72,7 @@ class Daemon:
         self.refresh = refresh
         self.refresh_idle = threading.Event()
         self.refresh_idle.set()
+        self.drift, self.drift_interval = drift, drift_interval
         self.housekeeping = housekeeping
         self.housekeeping_interval = housekeeping_interval
         self.poll_interval = poll_interval
@@ -79,7 +83,13 @@ class Daemon:
         self.idle.set()
         self._circuit_until = 0.0
         self.scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(1), "oauth": ThreadPoolExecutor(1)},
+            # A thread each: a token renewal or a drift check never waits behind a pass,
+            # and a pass never waits behind them.
+            executors={
+                "default": ThreadPoolExecutor(1),
+                "oauth": ThreadPoolExecutor(1),
+                "drift": ThreadPoolExecutor(1),
+            },
             job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
             timezone=UTC,
         )
@@ -131,6 +141,19 @@ class Daemon:
         finally:
             self.refresh_idle.set()
 
+    def check_drift(self) -> None:
+        """The drift duty (worker.drift); like tick(), it never raises into the scheduler."""
+        if self.drift is None or self.stop.is_set():
+            return
+        if self.monotonic() < self._circuit_until:
+            return  # the credentials are wrong: reading costs quota and tells nothing
+        try:
+            self.drift()
+        except DatabaseUnavailable as exc:
+            logger.error("database_unavailable detail=%s", exc)
+        except Exception:
+            logger.exception("drift_check_crashed")
+
     def run(self, signals: SignalCount) -> int:
         """Run until the first signal, then stop; a second signal exits at once."""
         self.scheduler.add_job(
@@ -152,6 +175,14 @@ class Daemon:
                 id="oauth-refresh",
                 executor="oauth",
                 next_run_time=datetime.now(UTC),
+            )
+        if self.drift is not None:
+            self.scheduler.add_job(
+                self.check_drift,
+                "interval",
+                seconds=self.drift_interval,
+                id="drift-check",
+                executor="drift",
             )
         self.scheduler.start()
         logger.info("daemon_started poll_interval=%s", self.poll_interval)
@@ -205,6 +236,10 @@ def run_daemon(
         stop=stop,
         housekeeping=housekeeping,
         refresh=None if keeper is None else keeper.renew_due,
+        drift=build_drift(
+            config, sync, stop=stop, observers=(ops.metrics.observe_call,), clock=clock
+        ).run,
+        drift_interval=config.drift.check_every_seconds,
     )
 
     signals = SignalCount()

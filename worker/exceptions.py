@@ -137,3 +137,8 @@ class OAuthRefused(MeetingSyncError):
         self.code = code
         self.message = message
         self.endpoint = endpoint
+
+
+class DriftStopped(MeetingSyncError):
+    """The drift check's share of the quota is spent for now, or the provider said a quota
+    window is full: the check ends here and goes on at its next run."""

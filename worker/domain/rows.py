@@ -68,6 +68,11 @@ class MeetingRow:
     user_non_registered: str | None
     created_at: datetime
     updated_at: datetime
+    # What the last drift check found (migration 0007); None while the meeting agrees.
+    remote_state: str | None = None
+    remote_differs: str | None = None
+    remote_seen_at: datetime | None = None
+    drift_checked_at: datetime | None = None
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[Any, Any]) -> MeetingRow:
@@ -152,3 +157,6 @@ class StatusSummary:
     rows_with_users_not_applied: int = 0
     """Rows whose meeting, as last synced, lacks hosts or invitees the API did not apply
     (`user_non_registered`)."""
+    drifted_by_state: dict[str, int] = field(default_factory=dict)
+    """Rows whose meeting a drift check found changed, cancelled or missing outside the
+    calendar (`remote_state`), by state."""

@@ -345,6 +345,8 @@ def _given_or_database_clock(name: str, column: Column[Any]) -> ColumnElement[An
 # The create-intent marker cleared: no create of the row can be in flight any more.
 _NO_INTENT: dict[str, Any] = {"create_intent_at": None, "create_intent_sent": None}
 
+_NO_DRIFT: dict[str, Any] = {"remote_state": None, "remote_differs": None, "remote_seen_at": None}
+
 # A sync's write-back runs once per synced row: built once, with its guards (the lease, and
 # the revision that decides synced or still pending) and its values as parameters. An id
 # given as NULL keeps the stored one; no synced_at given means the database's clock.
@@ -367,6 +369,8 @@ _SYNCED = (
         error_message=bindparam("note", type_=meetings.c.error_message.type),
         lease_owner=None,
         lease_expires_at=None,
+        # The provider now holds what the row says: what a drift check found is over.
+        **_NO_DRIFT,
     )
 )
 

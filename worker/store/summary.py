@@ -33,6 +33,14 @@ def summarise(conn: Connection, now: datetime) -> StatusSummary:
     )
     oldest_at = conn.scalar(select(func.min(c.updated_at)).where(c.sync_state == "pending"))
     not_applied = conn.scalar(select(count).where(c.user_non_registered.is_not(None))) or 0
+    drifted = {
+        str(state): int(n)
+        for state, n in conn.execute(
+            select(c.remote_state, count)
+            .where(c.remote_state.is_not(None))
+            .group_by(c.remote_state)
+        )
+    }
     return StatusSummary(
         at=now,
         total=sum(by_state.values()),
@@ -45,4 +53,5 @@ def summarise(conn: Connection, now: datetime) -> StatusSummary:
         ),
         failed_by_code=failed_by_code,
         rows_with_users_not_applied=int(not_applied),
+        drifted_by_state=drifted,
     )

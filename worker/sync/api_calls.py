@@ -63,6 +63,24 @@ class CallLog:
         return entries
 
 
+def observed_calls(
+    observers: Sequence[CallObserver] = (),
+) -> Callable[[str], Callable[[CallRecord], None]]:
+    """A ``recorder`` for calls made outside a row's pass (the drift check's reads): logged
+    and observed like every call, but no row's `sync_log` entry."""
+
+    def recorder(provider: str) -> Callable[[CallRecord], None]:
+        def on_call(call: CallRecord) -> None:
+            event = CallEvent(provider, None, call)
+            log_call(event)
+            for observe in observers:
+                observe(event)
+
+        return on_call
+
+    return recorder
+
+
 def log_call(event: CallEvent) -> None:
     """The one `api_call` line of an exchange: DEBUG when it went well, INFO otherwise. The
     fields travel as ``extra`` too, so a JSON log has them as keys; none is a secret."""

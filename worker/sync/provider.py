@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
 from worker.domain.kinds import ErrorKind
 from worker.domain.rows import MeetingRow
@@ -119,3 +119,60 @@ class Provider(Protocol[RequestT]):
 
 Providers = Mapping[str, Provider[Any]]
 """The providers a worker serves, by the name the `provider` column holds."""
+
+
+# -- drift: an optional capability ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    """What a drift check compares of a meeting (times aware, whole seconds): the row as last
+    synced, or the provider's copy. A None field is one the provider did not say."""
+
+    subject: str | None
+    start: datetime | None
+    end: datetime | None
+    has_password: bool | None
+    recurring: bool | None
+
+
+RemoteState = Literal["live", "cancelled", "ended", "missing"]
+
+
+@dataclass(frozen=True)
+class RemoteMeeting:
+    """A synced meeting as the provider holds it now; ``view`` for a live one."""
+
+    state: RemoteState
+    view: MeetingView | None = None
+
+
+class DriftCall(Protocol):
+    """Runs one read of a provider's making (``operation`` names its quota) within the
+    drift check's budget, and returns what it returned."""
+
+    def __call__(self, operation: str, fetch: Callable[[], T]) -> T: ...
+
+
+@runtime_checkable
+class DriftReader(Protocol):
+    """A provider that can tell meetings changed or cancelled outside the calendar. Other
+    providers need not: their rows are simply not checked."""
+
+    def synced_view(self, row: MeetingRow) -> MeetingView:
+        """The row as the provider was last sent it; ``InvalidMeeting`` if it maps to none."""
+        ...
+
+    def read_remote(
+        self,
+        owner: str,
+        wanted: Sequence[str],
+        *,
+        since: datetime,
+        until: datetime,
+        call: DriftCall,
+    ) -> Mapping[str, RemoteMeeting]:
+        """The owner's meetings by id: all those its listing from ``since`` to ``until``
+        shows, and each of ``wanted`` whatever it takes (a single read of one the listing
+        does not show). Each API call goes through ``call``."""
+        ...

@@ -80,7 +80,7 @@ def find_adoptable(
         and c.subject == sent.subject
         and (c.creator_userid is None or c.creator_userid == sent.userid)
         and _same_kind(c, sent)
-        and _first_times(c) == (sent.start, sent.end)
+        and first_times(c) == (sent.start, sent.end)
     ]
     if not matches:
         return None
@@ -94,7 +94,7 @@ def _same_kind(candidate: MeetingInfo, sent: Sent) -> bool:
     return (candidate.meeting_type == 1) == sent.recurring
 
 
-def _first_times(candidate: MeetingInfo) -> tuple[int | None, int | None]:
+def first_times(candidate: MeetingInfo) -> tuple[int | None, int | None]:
     """The (start, end) a create of this meeting sent: a series' first occurrence's when the
     answer lists its occurrences (the times it shows may be a later one's), else the times
     shown."""

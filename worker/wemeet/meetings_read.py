@@ -44,6 +44,9 @@ class MeetingInfo:
     # Userids of the request's hosts and invitees that the API did not apply, as they are
     # no registered users of the account.
     user_non_registered: tuple[str, ...] = ()
+    # Whether joining takes a password: ``password`` is set, or ``need_password`` (what a
+    # querier other than the creator is told instead). Never the password itself.
+    has_password: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,7 @@ def parse_meeting(
         meeting_type=_optional_int(item, "meeting_type"),
         sub_meetings=_sub_meetings(item),
         user_non_registered=_userids(item.get("user_non_registered")),
+        has_password=bool(item.get("password")) or item.get("need_password") is True,
     )
 
 

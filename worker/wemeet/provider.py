@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from worker.domain.kinds import ErrorKind
 from worker.domain.rows import MeetingRow
 from worker.exceptions import ApiError, InvalidMeeting
 from worker.quota.scopes import PauseTarget, Scope
-from worker.sync.provider import CallThrough, Remote
-from worker.wemeet import checks, clearing, errors
+from worker.sync.provider import CallThrough, DriftCall, MeetingView, Remote, RemoteMeeting
+from worker.wemeet import checks, clearing, drift, errors
 from worker.wemeet.client import WemeetClient
 from worker.wemeet.from_row import is_recurring, spec_from_row
 from worker.wemeet.lost_create import Sent, find_adoptable
@@ -90,6 +91,20 @@ class WemeetProvider:
         found = find_adoptable(candidates, what, taken=held)
         # What the create sent of its hosts and invitees is not kept: the lines name no role.
         return None if found is None else _remote(found, None)
+
+    def synced_view(self, row: MeetingRow) -> MeetingView:
+        return drift.synced_view(row)
+
+    def read_remote(
+        self,
+        owner: str,
+        wanted: Sequence[str],
+        *,
+        since: datetime,
+        until: datetime,
+        call: DriftCall,
+    ) -> Mapping[str, RemoteMeeting]:
+        return drift.read_remote(self.client, owner, wanted, since=since, until=until, call=call)
 
     def classify(self, error: ApiError, operation: str) -> ErrorKind:
         if self.renews_tokens and renews_token(error):
