@@ -144,7 +144,7 @@ def _dispatch(
         selector = RetrySelector(args.code, args.external_id, args.all_failed)
         ops_commands.retry(config, selector)
         return EXIT_OK
-    config.require_credentials()
+    config.require_a_provider()
     if args.command == "once":
         from worker import ops_commands
 

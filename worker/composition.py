@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import requests
 from sqlalchemy import Engine
 
-from worker.config import Config
+from worker.config import ENV_PREFIX, Config
 from worker.domain.calls import CallObserver, CallRecord
 from worker.quota.gate import QuotaGate
 from worker.quota.ledger import QuotaLedger
@@ -61,8 +61,9 @@ def build_keeper(
     session: requests.Session | None = None,
     clock: Callable[[], float] = time.time,
 ) -> TokenKeeper | None:
-    """OAuth mode's token keeper over the `oauth_tokens` table; None in AK/SK mode."""
-    if not config.oauth:
+    """OAuth mode's token keeper over the `oauth_tokens` table; None in AK/SK mode, and
+    when Tencent Meeting is not served at all (a `[trtc]`-only deployment)."""
+    if not config.oauth or not config.serves_wemeet:
         return None
     w = config.wemeet
     endpoints = TokenEndpoints(
@@ -118,7 +119,44 @@ def build_providers(
     clock: Callable[[], float] = time.time,
 ) -> dict[str, Provider[Any]]:
     """Every provider this worker serves, by the name rows carry in `provider`;
-    ``recorder(name)`` is the ``on_call`` hook of that provider's client."""
+    ``recorder(name)`` is the ``on_call`` hook of that provider's client. Tencent Meeting
+    is served when its credentials are set, TRTC rooms when `[trtc] sdkappid` is."""
+    providers: dict[str, Provider[Any]] = {}
+    if config.serves_wemeet:
+        providers[wemeet.NAME] = build_wemeet(
+            config, session=session, recorder=recorder, keeper=keeper, clock=clock
+        )
+    if config.serves_trtc:
+        trtc_calls = recorder(trtc.NAME) if recorder else None
+        providers[trtc.NAME] = build_trtc(config, session=session, on_call=trtc_calls, clock=clock)
+    return providers
+
+
+def unserved_providers(config: Config) -> dict[str, str]:
+    """What to configure for each provider this worker knows but does not serve: the
+    message a row of that provider fails with (`local.unknown_provider`)."""
+    hints = {}
+    if not config.serves_wemeet:
+        hints[wemeet.NAME] = (
+            f"provider {wemeet.NAME!r} (Tencent Meeting) is not configured on this worker: "
+            "set " + ", ".join(config.missing_credentials())
+        )
+    if not config.serves_trtc:
+        hints[trtc.NAME] = (
+            f"provider {trtc.NAME!r} (Tencent RTC rooms) is not configured on this worker: "
+            f"set trtc.sdkappid and trtc.key (or {ENV_PREFIX}TRTC_KEY)"
+        )
+    return hints
+
+
+def build_wemeet(
+    config: Config,
+    *,
+    session: requests.Session | None,
+    recorder: Callable[[str], Callable[[CallRecord], None]] | None,
+    keeper: TokenKeeper | None,
+    clock: Callable[[], float],
+) -> wemeet.WemeetProvider:
     q, w = config.quota, config.wemeet
     quotas = WemeetQuotas(
         # An OAuth app's calls are counted under its sdk_id: it has no AppId of its own.
@@ -130,12 +168,7 @@ def build_providers(
     )
     on_call = recorder(wemeet.NAME) if recorder else None
     client = build_client(config, session=session, on_call=on_call, keeper=keeper, clock=clock)
-    provider = wemeet.WemeetProvider(client, quotas, renews_tokens=keeper is not None)
-    providers: dict[str, Provider[Any]] = {wemeet.NAME: provider}
-    if config.trtc.sdkappid:
-        trtc_calls = recorder(trtc.NAME) if recorder else None
-        providers[trtc.NAME] = build_trtc(config, session=session, on_call=trtc_calls, clock=clock)
-    return providers
+    return wemeet.WemeetProvider(client, quotas, renews_tokens=keeper is not None)
 
 
 def build_ledger(config: Config, engine: Engine) -> QuotaLedger:
@@ -210,6 +243,7 @@ def build_pass(
         providers,
         settings,
         default_provider=DEFAULT_PROVIDER,
+        unserved=unserved_providers(config),
         retry=InCallRetry(sleep=interruptible_sleep),
         gate=gate,
         call_log=call_log,

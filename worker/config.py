@@ -138,17 +138,35 @@ class Config:
     def oauth(self) -> bool:
         return self.wemeet.auth == "oauth"
 
-    def require_credentials(self) -> None:
-        """Raise ConfigError unless the API credentials needed to send anything are set."""
+    def missing_credentials(self) -> list[str]:
+        """The Tencent Meeting settings still empty (none: its rows can be served)."""
         w = self.wemeet
         needed = ("sdk_id", "oauth_secret") if self.oauth else ("app_id", "secret_id", "secret_key")
-        missing = [
+        return [
             f"wemeet.{name} (or {ENV_PREFIX}WEMEET_{name.upper()})"
             for name in needed
             if not getattr(w, name)
         ]
+
+    @property
+    def serves_wemeet(self) -> bool:
+        return not self.missing_credentials()
+
+    @property
+    def serves_trtc(self) -> bool:
+        return bool(self.trtc.sdkappid)  # _validate makes sure key and admin are set too
+
+    def require_credentials(self) -> None:
+        """Raise ConfigError unless the Tencent Meeting API credentials are set."""
+        missing = self.missing_credentials()
         if missing:
             raise ConfigError("missing credentials: " + ", ".join(missing))
+
+    def require_a_provider(self) -> None:
+        """Raise ConfigError unless some provider can be served: a deployment with `[trtc]`
+        alone serves Tencent RTC rooms, without Tencent Meeting credentials."""
+        if not self.serves_trtc:
+            self.require_credentials()
 
 
 def for_api(

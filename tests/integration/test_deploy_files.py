@@ -85,6 +85,11 @@ def test_once_writes_the_runs_figures_in_textfile_format(
     assert samples[("meeting_sync_rows", (("state", "synced"),))] == 1
     assert samples[("meeting_sync_failed_rows", (("code", "9093"),))] == 1
     assert samples[("meeting_sync_passes_total", (("outcome", "ok"),))] == 1
+    # An AK/SK deployment: no OAuth user, no drift found; the counts say 0.
+    assert samples[("meeting_sync_oauth_users_to_reauthorize", ())] == 0
+    assert not [k for k in samples if k[0].endswith("_token_expiry_seconds")]
+    drifted = [k for k in samples if k[0] == "meeting_sync_drifted_rows"]
+    assert drifted and all(samples[k] == 0 for k in drifted)
 
 
 @SQLITE_ONLY
@@ -96,6 +101,7 @@ def test_the_alert_rules_parse_and_use_only_exported_series(exported: str) -> No
         "MeetingSyncOldestPendingTooOld",
         "MeetingSyncQuotaNearDayLimit",
         "MeetingSyncFailedRowsRising",
+        "MeetingSyncOAuthUsersToReauthorize",
     } <= set(alerts)
     names = {f.name for f in text_string_to_metric_families(exported)}
     for name, rule in alerts.items():

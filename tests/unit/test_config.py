@@ -284,3 +284,21 @@ def test_the_oauth_key_comes_from_the_environment_and_never_prints() -> None:
     assert config.oauth_key == "k" * 44
     assert config.warnings == ()
     assert "k" * 44 not in repr(config)
+
+
+def test_trtc_alone_serves_only_rooms_and_says_what_tencent_meeting_needs() -> None:
+    from worker.composition import build_providers, unserved_providers
+
+    config = from_mapping({"trtc": {"sdkappid": 1400000001, "key": "k" * 10}}, {}, source="t")
+    config.require_a_provider()  # no Tencent Meeting credentials needed
+    assert set(build_providers(config)) == {"trtc_room"}
+    hint = unserved_providers(config)["wemeet"]
+    for name in ("APP_ID", "SECRET_ID", "SECRET_KEY"):
+        assert f"MEETING_SYNC_WEMEET_{name}" in hint
+    assert "trtc_room" not in unserved_providers(config)
+
+
+def test_neither_provider_configured_is_refused_with_the_missing_credentials() -> None:
+    config = from_mapping({}, {}, source="t")
+    with pytest.raises(ConfigError, match=r"missing credentials: wemeet\.app_id"):
+        config.require_a_provider()

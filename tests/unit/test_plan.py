@@ -201,3 +201,11 @@ def test_an_unreadable_row_fails_naming_each_column_and_what_to_write(
         "subject holds a value the database driver cannot read (bytes that are not valid "
         "UTF-8 text); write it again as UTF-8 text."
     )
+
+
+def test_a_known_provider_not_configured_names_what_to_set() -> None:
+    # A worker that serves TRTC rooms alone meets a Tencent Meeting row.
+    hint = "provider 'wemeet' (Tencent Meeting) is not configured on this worker: set X"
+    action = plan(make_row(), None, known=("trtc_room",), now=NOW, max_attempts=5, unserved=hint)
+    assert isinstance(action, Reject) and action.code == "local.unknown_provider"
+    assert action.message == f"{hint}; until then use one of ['trtc_room']."

@@ -1,5 +1,6 @@
 """The figures read from the database at each scrape: rows by state, the oldest pending
-row, failed rows by code, quota use and limits, and pauses. A database that cannot be read
+row, failed rows by code, drifted rows, quota use and limits, pauses, and OAuth token
+expiries. A database that cannot be read
 yields ``meeting_sync_database_up 0`` and nothing else (never a stale figure)."""
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
+from models.meetings import REMOTE_STATES
 from worker.exceptions import MeetingSyncError
 from worker.observe.metrics import PREFIX
+from worker.observe.token_figures import token_families
 from worker.quota.ledger import QuotaLedger
 from worker.quota.scopes import Scope
 from worker.store.meetings import Store
+from worker.store.oauth_tokens import TokenExpiries
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +39,7 @@ class TableCollector(Collector):
     def __init__(self, store: Store, ledger: QuotaLedger | None, scopes: Sequence[Scope]) -> None:
         self.store = store
         self.ledger = ledger
+        self.tokens = TokenExpiries(store.engine)
         # The limited scopes every call spends (per app, not per user: one series each).
         self.scopes = tuple(s for s in scopes if s.rates)
 
@@ -72,6 +77,13 @@ class TableCollector(Collector):
         )
         for code, n in summary.failed_by_code.items():
             failed.add_metric([code], n)
+        drifted = GaugeMetricFamily(
+            f"{PREFIX}_drifted_rows",
+            "Rows a drift check found changed, cancelled or missing at the provider",
+            labels=["remote_state"],
+        )
+        for state in sorted({*REMOTE_STATES, *summary.drifted_by_state}):
+            drifted.add_metric([state], summary.drifted_by_state.get(state, 0))
         oldest = GaugeMetricFamily(
             f"{PREFIX}_oldest_pending_age_seconds",
             "Age of the longest-waiting pending row (0 when none is pending)",
@@ -96,4 +108,5 @@ class TableCollector(Collector):
             pauses.add_metric([pause.scope, str(pause.error_code)], left)
         active = GaugeMetricFamily(f"{PREFIX}_quota_pauses", "Active quota pauses")
         active.add_metric([], len(pauses.samples))
-        return [rows, failed, oldest, used, limit, pauses, active]
+        tokens = token_families(self.tokens.all(), now)
+        return [rows, failed, drifted, oldest, used, limit, pauses, active, *tokens]

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, inspect, select, update
 
 from models import meetings_table, oauth_tokens_table
 from worker.domain.tokens import ACTIVE, REAUTHORIZE, OAuthToken
@@ -24,6 +25,35 @@ from worker.store.token_cipher import TokenCipher
 
 t = oauth_tokens_table.c
 REAUTHORIZE_CODE = "oauth.reauthorize"
+
+
+@dataclass(frozen=True)
+class TokenExpiry:
+    """When a user's pair ends, read without the tokens (for the metrics)."""
+
+    open_id: str
+    access_expires_at: datetime
+    refresh_expires_at: datetime
+    reauthorize: bool
+
+
+class TokenExpiries:
+    """Reads every user's expiries; nothing while the table does not exist (a database not
+    yet upgraded to migration 0006), so the other figures are still read."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._present = False  # once seen, the table stays: the check is not repeated
+
+    def all(self) -> list[TokenExpiry]:
+        if not self._present:
+            self._present = inspect(self.engine).has_table(oauth_tokens_table.name)
+            if not self._present:
+                return []
+        query = select(t.open_id, t.access_expires_at, t.refresh_expires_at, t.state)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(t.open_id)).all()
+        return [TokenExpiry(o, a, r, state == REAUTHORIZE) for o, a, r, state in rows]
 
 
 class LockedToken:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -61,6 +62,7 @@ class RowSync:
         default_provider: str,
         settings: RowSettings,
         *,
+        unserved: Mapping[str, str],
         retry: InCallRetry,
         gate: QuotaGate | None,
         durable: DurableWrites,
@@ -70,6 +72,7 @@ class RowSync:
         self.store = store
         self.providers = providers
         self._known = tuple(providers)  # for the message about a provider not served
+        self.unserved = unserved
         self.default_provider = default_provider
         self.settings = settings
         self.retry = retry
@@ -90,6 +93,7 @@ class RowSync:
             known=self._known,
             now=now,
             max_attempts=self.settings.max_attempts,
+            unserved=self.unserved.get(name),
         )
         if isinstance(action, Reject):
             return self._reject(row, action)

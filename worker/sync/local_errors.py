@@ -15,8 +15,9 @@ CORE_ERRORS: Mapping[str, str] = MappingProxyType(
     {
         "local.userid_missing": "Set userid to the meeting creator's user id at the provider "
         "(for Tencent Meeting, the creator's userid).",
-        "local.unknown_provider": "Set provider to one this worker serves ('wemeet', or "
-        "'trtc_room' once [trtc] sdkappid is configured), or leave it to its default.",
+        "local.unknown_provider": "Set provider to one this worker serves ('wemeet' once "
+        "the Tencent Meeting credentials are configured, 'trtc_room' once [trtc] sdkappid "
+        "and key are), or configure the one the row names; the message says what to set.",
         "local.bad_status": "Set status to 'scheduled' or 'cancelled'.",
         "local.start_in_past": "Move start_time to the future; a meeting cannot be created "
         "for a time that has passed.",

@@ -12,7 +12,7 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -71,6 +71,7 @@ class SyncPass:
         *,
         retry: InCallRetry,
         default_provider: str,
+        unserved: Mapping[str, str] | None = None,
         gate: QuotaGate | None = None,
         call_log: CallLog | None = None,
         stop: threading.Event | None = None,
@@ -93,6 +94,8 @@ class SyncPass:
             providers,
             default_provider,
             RowSettings(settings.owner, settings.max_attempts, settings.retry),
+            # Providers this worker knows but is not configured for: what to set, by name.
+            unserved=unserved or {},
             retry=retry,
             gate=gate,
             durable=self.durable,

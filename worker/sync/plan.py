@@ -85,9 +85,11 @@ def plan(
     known: Collection[str],
     now: datetime,
     max_attempts: int,
+    unserved: str | None = None,
 ) -> Action:
     """``provider`` is the row's (None when the worker has none of that name); ``known``
-    names those it has."""
+    names those it has; ``unserved`` says what to configure when the worker knows the
+    row's provider but was not given its settings."""
     if row.attempts > max_attempts:
         last = f" Last error: {row.error_code}: {row.error_message}." if row.error_code else ""
         return Reject(
@@ -95,9 +97,12 @@ def plan(
             f"Gave up after {max_attempts} attempts.{last} Edit the row to try again.",
         )
     if provider is None:
+        serves = f"use one of {sorted(known)}" if known else "it serves none"
+        if unserved is not None:
+            return Reject("local.unknown_provider", f"{unserved}; until then {serves}.")
         return Reject(
             "local.unknown_provider",
-            f"provider {row.provider!r} is not supported here; use one of {sorted(known)}.",
+            f"provider {row.provider!r} is not supported here; {serves}.",
         )
     status = row.status if row.status is not None else DEFAULT_STATUS
     if status not in ("scheduled", "cancelled"):
