@@ -28,6 +28,7 @@ from worker.sync.execute import RowSettings, RowSync
 from worker.sync.job import AfterCall
 from worker.sync.provider import Providers
 from worker.sync.retry import InCallRetry
+from worker.sync.writeback import QUEUED
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +142,7 @@ class SyncPass:
         self._unfinished = set()
 
     def _run_batch(self, rows: list[ClaimedRow], counts: Counter[str]) -> None:
+        writes = self.rows.writes
         try:
             for index, row in enumerate(rows):
                 if self.stop.is_set():
@@ -150,11 +152,19 @@ class SyncPass:
                     # An unreadable row makes no call; it has no external_id to tag one with.
                     self.call_log.working_on(row if isinstance(row, MeetingRow) else None)
                 try:
-                    counts[self.rows.sync(row, self._now())] += 1
+                    outcome = self.rows.sync(row, self._now())
                 except CircuitOpen:
                     self._release(rows[index:], counts)
                     raise
+                if outcome != QUEUED:
+                    counts[outcome] += 1
+                counts.update(writes.take_counts())
         finally:
+            # The outcomes the batch's last reservation did not carry: one transaction.
+            try:
+                writes.flush()
+            finally:
+                counts.update(writes.take_counts())
             if self.call_log:
                 self.call_log.working_on(None)
                 entries = self.call_log.drain()
@@ -169,6 +179,8 @@ class SyncPass:
             logger.warning("call_log_lost count=%d error=%s", len(entries), exc)
 
     def _release(self, rows: list[ClaimedRow], counts: Counter[str]) -> None:
+        # Outcomes first: a refused create's intent is cleared under the lease it needs.
+        self.rows.writes.flush()
         released = self.store.release([r.id for r in rows], owner=self.settings.owner)
         counts["released"] += released
 
