@@ -90,11 +90,8 @@ class Daemon:
         self._woken = False
         self._schedule_lock = threading.Lock()
         self.scheduler = BackgroundScheduler(
-            # One thread runs the passes, so they never overlap. Two instances: a pass
-            # asked for while one runs waits in the pool's queue and follows it, instead of
-            # being skipped (a third is: the queued one will see everything it would).
             executors={"default": ThreadPoolExecutor(1)},
-            job_defaults={"max_instances": 2, "coalesce": True, "misfire_grace_time": None},
+            job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
             timezone=UTC,
         )
 
@@ -169,6 +166,10 @@ class Daemon:
             seconds=self.poll_interval,
             id=PASS_JOB,
             next_run_time=datetime.now(UTC),
+            # One thread runs the passes, so they never overlap. Two instances: a pass asked
+            # for while one runs (a wake) waits in the pool's queue and follows it, instead
+            # of being skipped; a third is skipped, as the queued one will see all it would.
+            max_instances=2,
         )
         if self.housekeeping is not None:
             self.scheduler.add_job(

@@ -118,7 +118,11 @@ def _stop(daemon: subprocess.Popen[str], log: Any) -> str:
 def _listener_pids(admin: Engine) -> set[int]:
     with admin.connect() as conn:
         found = conn.execute(
-            text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
+            # Other tests' daemons may listen on the same server, in their own databases.
+            text(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE application_name = :name AND datname = current_database()"
+            ),
             {"name": APPLICATION_NAME},
         )
         return {int(pid) for (pid,) in found}
@@ -136,7 +140,7 @@ def test_a_killed_listening_connection_is_replaced_and_rows_committed_meanwhile_
     config = worker_config(migrated_url, sandbox)
     env = cli_env(config, {"MEETING_SYNC_WORKER_POLL_INTERVAL_SECONDS": NEVER})
     daemon = start_daemon(env, log=daemon_log)
-    # The test's database is the daemon's: its listener is the only one with that name.
+    # The test's database is the daemon's: its listener is the only one there.
     admin = make_engine(migrated_url)
     try:
         wait_for(lambda: len(_listener_pids(admin)) == 1, "the daemon to listen")

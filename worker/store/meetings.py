@@ -1,7 +1,10 @@
 """The store: all SQL the worker runs, each method one short transaction.
 
 No method keeps a transaction open for its caller, so no transaction ever spans an HTTP
-call. Write-backs are single UPDATE statements that carry their own guards: the lease
+call; a write-back given ``conn`` runs in the caller's transaction instead (a group of
+outcomes, or the next quota reservation's), which the caller commits before any call.
+
+Write-backs are single UPDATE statements that carry their own guards: the lease
 (``lease_owner = owner``: a worker whose lease was taken over writes nothing) and the
 revision (a row the calendar edited during the call stays pending for the edit).
 """
