@@ -6,8 +6,8 @@ Runs the worker's own pass (worker.composition.build_pass) in this process again
 process, over N new rows and then the same rows edited, with timers on the parts that do
 I/O: the quota reservation, the HTTP call (signing included), the store's transactions and
 its clock reads. What is left is the pass's own Python (planning, tenacity, bookkeeping).
-It also counts, per meeting, the SQL statements sent and the pool check-outs (each one
-costs a pre-ping round trip).
+It also counts, per meeting, the SQL statements sent, the commits, and the pool check-outs
+(each one costs a pre-ping round trip).
 """
 
 from __future__ import annotations
@@ -45,7 +45,12 @@ PARTS = (
     ("HTTP call (sign, send, parse)", "rows.providers.wemeet.client", "update_meeting"),
     ("claim (per batch)", "store", "claim"),
     ("create-intent marker (inside the reservation's transaction)", "store", "mark_create_intent"),
-    ("write-back", "store", "record_synced"),
+    (
+        "write-back (inside the next reservation's transaction, or the group's)",
+        "store",
+        "record_synced",
+    ),
+    ("write-back group (per batch: its transaction)", "rows.writes", "flush"),
     ("database clock reads", "store", "now"),
     ("call log insert (per batch)", "store", "log_calls"),
 )
@@ -115,6 +120,10 @@ def instrumented_pass(url: str, sandbox: SandboxProcess) -> tuple[SyncPass, Mete
     def _checkout(*args: Any) -> None:
         sql["checkouts"] += 1
 
+    @event.listens_for(store.engine, "commit")
+    def _commit(*args: Any) -> None:
+        sql["commits"] += 1
+
     return sync, meter, sql
 
 
@@ -158,6 +167,7 @@ def _rows(meter: Meter, sql: Counter[str], total: float, count: int) -> list[lis
     rows.append(
         ["  of which executing them (driver, database)", sql["execute_us"] / 1000 / count, ""]
     )
+    rows.append(["  commits per meeting", sql["commits"] / count, ""])
     rows.append(["  pool check-outs (pre-pings) per meeting", sql["checkouts"] / count, ""])
     return rows
 

@@ -30,7 +30,10 @@ from worker.wemeet.signing import Credentials
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+MARIADB_ADMIN_DEFAULT = "mysql+pymysql://root@127.0.0.1:3306/test?charset=utf8mb4"
 BACKENDS = ("sqlite", "postgresql")
+# A benchmark may also be asked for MariaDB (the server of MEETING_SYNC_TEST_MARIADB_URL).
+ALL_BACKENDS = (*BACKENDS, "mariadb")
 # "Quota off" for the worker's own ledger: limits it never reaches. Day windows are plain
 # counters; a sliding window this large would make every reservation read every call of
 # the last minute, a cost no real limit (300/min) can produce.
@@ -43,9 +46,15 @@ def pg_admin_url() -> URL:
     return make_url(os.environ.get("MEETING_SYNC_TEST_POSTGRES_URL") or PG_ADMIN_DEFAULT)
 
 
-def _admin() -> Engine:
+def admin_url(backend: str) -> URL:
+    if backend == "mariadb":
+        return make_url(os.environ.get("MEETING_SYNC_TEST_MARIADB_URL") or MARIADB_ADMIN_DEFAULT)
+    return pg_admin_url()
+
+
+def _admin(backend: str = "postgresql") -> Engine:
     return create_engine(
-        pg_admin_url(),
+        admin_url(backend),
         poolclass=NullPool,
         isolation_level="AUTOCOMMIT",
         connect_args={"connect_timeout": 5},
@@ -57,13 +66,13 @@ def unavailable(backend: str) -> str | None:
     """Why ``backend`` cannot be benchmarked here, or None."""
     if backend == "sqlite":
         return None
-    engine = _admin()
+    engine = _admin(backend)
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # any failure to connect: no server for this run
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
-        return f"PostgreSQL at {pg_admin_url().render_as_string()} unreachable: {first}"
+        return f"{backend} at {admin_url(backend).render_as_string()} unreachable: {first}"
     finally:
         engine.dispose()
     return None
@@ -91,20 +100,23 @@ def database(backend: str, *, migrate: bool = True) -> Iterator[str]:
                 upgrade(url)
             yield url
         return
-    if backend != "postgresql":
+    if backend not in ("postgresql", "mariadb"):
         raise ValueError(f"unknown backend {backend!r}")
     name = f"ms_bench_{secrets.token_hex(6)}"
-    admin = _admin()
+    admin = _admin(backend)
+    quoted = f"`{name}`" if backend == "mariadb" else f'"{name}"'
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = pg_admin_url().set(database=name).render_as_string(hide_password=False)
+            suffix = " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" if backend == "mariadb" else ""
+            conn.execute(text(f"CREATE DATABASE {quoted}{suffix}"))
+        url = admin_url(backend).set(database=name).render_as_string(hide_password=False)
         if migrate:
             upgrade(url)
         yield url
     finally:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            force = " WITH (FORCE)" if backend == "postgresql" else ""
+            conn.execute(text(f"DROP DATABASE IF EXISTS {quoted}{force}"))
         admin.dispose()
 
 

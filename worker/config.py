@@ -75,6 +75,9 @@ class WorkerConfig:
     log_retention_days: float = 30.0
     worker_id: str = ""
     log_level: str = "INFO"
+    # Wake on insert: LISTEN on PostgreSQL; the adaptive poll's shortest interval.
+    listen: bool = True
+    poll_min_interval_seconds: float = 0.25
     log_format: str = "text"
 
 
@@ -417,6 +420,7 @@ def _validate(config: Config) -> None:
         "wemeet.connect_timeout_seconds": w.connect_timeout_seconds,
         "wemeet.oauth_refresh_lead_seconds": w.oauth_refresh_lead_seconds,
         "worker.poll_interval_seconds": wk.poll_interval_seconds,
+        "worker.poll_min_interval_seconds": wk.poll_min_interval_seconds,
         "worker.batch_size": wk.batch_size,
         "worker.lease_seconds": wk.lease_seconds,
         "worker.max_attempts": wk.max_attempts,

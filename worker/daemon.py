@@ -4,6 +4,10 @@ The first SIGTERM/SIGINT stops taking new work: the call in flight finishes, its
 written, the rest of the batch's leases are released, and the process exits 0. A second
 signal exits at once (leases then expire on their own).
 
+A pass starts at the poll's next tick, or at once when the wake source says the table has
+work (PostgreSQL's LISTEN, ``worker.wake.listener``). The wait after a pass comes from an
+interval policy (``worker.wake.interval``): fixed beside a listener, adaptive without one.
+
 The signal handler only counts. It runs in the main thread between two bytecodes, wherever
 that thread is, possibly inside a lock it holds (a thread pool's while submitting, an
 Event's, a logging handler's); taking any lock there can deadlock the process for good. So
@@ -13,6 +17,7 @@ stopping.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -23,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from worker.composition import build_keeper, build_pass, worker_id
@@ -32,12 +38,16 @@ from worker.exceptions import DatabaseUnavailable
 from worker.observe.assemble import build_ops, serve
 from worker.observe.passes import Pass
 from worker.sync.job import AfterCall
+from worker.wake.compose import wake_parts
+from worker.wake.interval import FixedInterval, IntervalPolicy
+from worker.wake.listener import WakeSource
 
 logger = logging.getLogger(__name__)
 
 EXIT_AT_ONCE = 130
 # How often the main thread looks at the signal count: the delay before a stop begins.
 SIGNAL_POLL_SECONDS = 0.05
+PASS_JOB = "sync-pass"
 
 
 class SignalCount:
@@ -64,6 +74,8 @@ class Daemon:
         drift_interval: float = 60.0,
         monotonic: Callable[[], float] = time.monotonic,
         refresh: Callable[[], object] | None = None,
+        interval: IntervalPolicy | None = None,
+        wake_source: WakeSource | None = None,
     ) -> None:
         self.sync = sync
         # OAuth mode: renews the tokens due, in a thread of its own so that a long pass
@@ -82,6 +94,13 @@ class Daemon:
         self.idle = threading.Event()
         self.idle.set()
         self._circuit_until = 0.0
+        self.interval = interval or FixedInterval(poll_interval)
+        self.wake_source = wake_source
+        # A wake since the last pass began: the next pass follows at once. Read and written
+        # under the lock together with the job's next run time, so that a wake is never
+        # overwritten by the wait a finishing pass schedules.
+        self._woken = False
+        self._schedule_lock = threading.Lock()
         self.scheduler = BackgroundScheduler(
             # A thread each: a token renewal or a drift check never waits behind a pass,
             # and a pass never waits behind them.
@@ -99,13 +118,18 @@ class Daemon:
         # Busy before the stop check: a stop that waits for idle then either sees this tick
         # busy or this tick sees the stop. Never neither.
         self.idle.clear()
+        found_work = False
         try:
             if self.stop.is_set():
                 return
+            with self._schedule_lock:
+                # Every row committed before this claims is this pass's to find.
+                self._woken = False
             if self.monotonic() < self._circuit_until:
                 logger.debug("circuit_still_open")
                 return
             report = self.sync.run()
+            found_work = bool(report.counts.get("claimed"))
             if report.circuit_open:
                 # Probing again every poll would spend quota on a credential that is wrong;
                 # one probe per cool-down tells an operator's fix apart from a still-broken one.
@@ -117,7 +141,31 @@ class Daemon:
         except Exception:
             logger.exception("pass_crashed")
         finally:
+            self._schedule_next(found_work)
             self.idle.set()
+
+    def wake(self) -> None:
+        """Start a pass now, or right after the one running: the table has work.
+
+        Cheap and idempotent: a burst of wakes before the next pass begins is one pass.
+        """
+        with self._schedule_lock:
+            if self._woken:
+                return
+            self._woken = True
+            self._run_in(0.0)
+
+    def _schedule_next(self, found_work: bool) -> None:
+        with self._schedule_lock:
+            self._run_in(0.0 if self._woken else self.interval.after_pass(found_work))
+
+    def _run_in(self, seconds: float) -> None:
+        if self.stop.is_set():
+            return
+        at = datetime.now(UTC) + timedelta(seconds=seconds)
+        # Not scheduled yet (a wake before run()) or shut down: nothing to move.
+        with contextlib.suppress(JobLookupError):
+            self.scheduler.modify_job(PASS_JOB, next_run_time=at)
 
     def tidy(self) -> None:
         """The housekeeping duty; like tick(), it never raises into the scheduler."""
@@ -160,8 +208,12 @@ class Daemon:
             self.tick,
             "interval",
             seconds=self.poll_interval,
-            id="sync-pass",
+            id=PASS_JOB,
             next_run_time=datetime.now(UTC),
+            # One thread runs the passes, so they never overlap. Two instances: a pass asked
+            # for while one runs (a wake) waits in the pool's queue and follows it, instead
+            # of being skipped; a third is skipped, as the queued one will see all it would.
+            max_instances=2,
         )
         if self.housekeeping is not None:
             self.scheduler.add_job(
@@ -185,11 +237,15 @@ class Daemon:
                 executor="drift",
             )
         self.scheduler.start()
+        if self.wake_source is not None:
+            self.wake_source.start(self.wake)
         logger.info("daemon_started poll_interval=%s", self.poll_interval)
         while signals.count == 0:
             time.sleep(SIGNAL_POLL_SECONDS)
         logger.info("stopping finishing_in_flight_call")
         self.stop.set()
+        if self.wake_source is not None:
+            self.wake_source.close()
         self.scheduler.shutdown(wait=False)
         while not (self.idle.wait(SIGNAL_POLL_SECONDS) and self.refresh_idle.is_set()):
             if signals.count > 1:
@@ -201,8 +257,8 @@ class Daemon:
 
 def _not_an_overlap(record: logging.LogRecord) -> bool:
     # A pass that outlasts the poll interval (a large backlog, a quota wait) makes the
-    # scheduler skip the ticks that fall inside it: max_instances=1 is there for exactly
-    # that, so the skip is no warning. The next pass starts at the first tick after it ends.
+    # scheduler skip the ticks that fall inside it beyond the one queued to follow it:
+    # max_instances is there for exactly that, so the skip is no warning.
     return "maximum number of running instances reached" not in record.getMessage()
 
 
@@ -229,6 +285,7 @@ def run_daemon(
             sync.gate.ledger.prune(now)
         logger.info("housekeeping sync_log_removed=%d", removed)
 
+    interval, wake_source = wake_parts(config, sync.store.engine, stop)
     daemon = Daemon(
         ops.watched(sync),
         poll_interval=config.worker.poll_interval_seconds,
@@ -240,6 +297,8 @@ def run_daemon(
             config, sync, stop=stop, observers=(ops.metrics.observe_call,), clock=clock
         ).run,
         drift_interval=config.drift.check_every_seconds,
+        interval=interval,
+        wake_source=wake_source,
     )
 
     signals = SignalCount()

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from typing import Protocol, TypeVar
 
 from worker.domain.kinds import ErrorKind
-from worker.exceptions import ApiError, QuotaDeferred
-from worker.quota.ledger import Granted, OnGrant, QuotaLedger
+from worker.exceptions import ApiError, DatabaseUnavailable, QuotaDeferred
+from worker.quota.ledger import Granted, OnGrant, QuotaLedger, Rider
 from worker.quota.scopes import PauseTarget, Scope
 
 logger = logging.getLogger(__name__)
@@ -59,22 +59,38 @@ class QuotaGate:
         fn: Callable[[], T],
         *,
         before_send: OnGrant | None = None,
+        rider: Rider | None = None,
     ) -> T:
         """One attempt of a call: reserve, call, and pause the quota on a quota error.
 
         ``before_send`` commits with the call's quota, in the same transaction, right before
-        the call goes out; if it raises, no quota is spent and nothing is sent.
+        the call goes out; if it raises, no quota is spent and nothing is sent. ``rider``
+        commits in the reservation's transaction, granted or not (``QuotaLedger.reserve``).
         """
-        self.acquire(target.scopes(operation, owner), before_send)
+        self.acquire(target.scopes(operation, owner), before_send, rider)
         try:
             return fn()
         except ApiError as exc:
             self.observe(target, exc, operation, owner)
             raise
 
-    def acquire(self, scopes: tuple[Scope, ...], on_grant: OnGrant | None = None) -> None:
+    def acquire(
+        self,
+        scopes: tuple[Scope, ...],
+        on_grant: OnGrant | None = None,
+        rider: Rider | None = None,
+    ) -> None:
         while True:
-            result = self.ledger.reserve(scopes, on_grant)
+            try:
+                result = self.ledger.reserve(scopes, on_grant, rider)
+            except DatabaseUnavailable:
+                if rider is None or not rider.pending:
+                    raise
+                # The rider's outcomes wait the outage out on their own, as a write-back
+                # always has; then the reservation is asked for again, alone.
+                rider.flush()
+                rider = None
+                continue
             if isinstance(result, Granted):
                 return
             if result.seconds > self.max_wait_seconds:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -98,6 +99,28 @@ Clock = Callable[[Connection], datetime]
 OnGrant = Callable[[Connection, datetime], None]
 
 
+class Rider(Protocol):
+    """Writes that share a reservation's transaction whatever it decides (a grant or a
+    wait), so that they cost no commit of their own: the outcomes of earlier rows."""
+
+    def write(self, conn: Connection) -> None:
+        """Run first in the transaction; run again if a deadlock makes it start over."""
+        ...
+
+    def committed(self) -> None:
+        """The transaction holding what ``write`` did last has committed."""
+        ...
+
+    @property
+    def pending(self) -> bool:
+        """Whether anything is left to write."""
+        ...
+
+    def flush(self) -> None:
+        """Write what is left in a transaction of its own, waiting out a short outage."""
+        ...
+
+
 class QuotaLedger:
     def __init__(
         self,
@@ -116,13 +139,29 @@ class QuotaLedger:
         self.slack = slack
         self.clock = clock or database_clock
 
-    def reserve(self, scopes: Sequence[Scope], on_grant: OnGrant | None = None) -> Granted | Wait:
+    def reserve(
+        self,
+        scopes: Sequence[Scope],
+        on_grant: OnGrant | None = None,
+        rider: Rider | None = None,
+    ) -> Granted | Wait:
         """Reserve one call from every scope, or say how long to wait.
 
         ``on_grant`` runs inside the granting transaction; if it raises, the grant is rolled
-        back with it and the exception goes on up.
+        back with it (and the rider's writes: they stay the rider's to write) and the
+        exception goes on up. ``rider`` writes before the scopes are locked, so its writes
+        do not lengthen the time any other worker waits for a scope.
         """
-        return serialised(self.engine, lambda conn: self._reserve(conn, scopes, on_grant))
+
+        def work(conn: Connection) -> Granted | Wait:
+            if rider is not None:
+                rider.write(conn)
+            return self._reserve(conn, scopes, on_grant)
+
+        result = serialised(self.engine, work)
+        if rider is not None:
+            rider.committed()
+        return result
 
     def pause(
         self, key: str, error_code: int, period: Period, escalation: Escalation | None = None

@@ -1,7 +1,10 @@
 """The store: all SQL the worker runs, each method one short transaction.
 
 No method keeps a transaction open for its caller, so no transaction ever spans an HTTP
-call. Write-backs are single UPDATE statements that carry their own guards: the lease
+call; a write-back given ``conn`` runs in the caller's transaction instead (a group of
+outcomes, or the next quota reservation's), which the caller commits before any call.
+
+Write-backs are single UPDATE statements that carry their own guards: the lease
 (``lease_owner = owner``: a worker whose lease was taken over writes nothing) and the
 revision (a row the calendar edited during the call stays pending for the edit).
 """
@@ -9,10 +12,10 @@ revision (a row the calendar edited during the call stays pending for the edit).
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Column,
@@ -44,6 +47,7 @@ from worker.store.read import read_claimed
 from worker.store.summary import summarise
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ERROR_CODE_LENGTH = 40
 # Long enough for any API message; short enough that no backend refuses the write-back.
@@ -122,6 +126,7 @@ class Store:
         not_applied: Sequence[str] | None = None,
         now: datetime | None = None,
         note: str | None = None,
+        conn: Connection | None = None,
     ) -> WriteOutcome:
         """The API now holds ``revision`` of the row: write the ids back and release it.
 
@@ -135,6 +140,9 @@ class Store:
 
         ``not_applied``: what the provider did not apply of the meeting, one line each,
         into `user_non_registered`; empty clears it, None keeps what it holds.
+
+        ``conn``, for this and every write-back below: write inside that transaction (a
+        group of outcomes, or the next quota reservation's) instead of one of its own.
         """
         params = {
             "row_id": row_id,
@@ -149,7 +157,7 @@ class Store:
             "synced_at_given": now,
             "note": note[:ERROR_MESSAGE_LENGTH] if note else None,
         }
-        return self._run_write_back(_SYNCED, params, row_id, owner, revision)
+        return self._run_write_back(_SYNCED, params, row_id, owner, revision, conn)
 
     def record_adopted(
         self,
@@ -176,14 +184,16 @@ class Store:
         )
         return self._run_write_back(stmt, {}, row_id, owner, None)
 
-    def clear_create_intent(self, row_id: int, *, owner: str) -> WriteOutcome:
+    def clear_create_intent(
+        self, row_id: int, *, owner: str, conn: Connection | None = None
+    ) -> WriteOutcome:
         """The create was refused outright: nothing was made, so nothing needs looking for."""
         stmt = (
             update(meetings)
             .where(meetings.c.id == row_id, meetings.c.lease_owner == owner)
             .values(**_NO_INTENT)
         )
-        return self._run_write_back(stmt, {}, row_id, owner, None)
+        return self._run_write_back(stmt, {}, row_id, owner, None, conn)
 
     def record_failed(
         self,
@@ -194,6 +204,7 @@ class Store:
         error_code: str,
         error_message: str,
         nothing_in_flight: bool = False,
+        conn: Connection | None = None,
     ) -> WriteOutcome:
         """The row cannot be synced as it is: 'failed' with the error, until it is edited.
 
@@ -218,7 +229,7 @@ class Store:
         if nothing_in_flight:
             values.update(_NO_INTENT)
         logger.debug("row_failed id=%s code=%s", row_id, error_code)
-        return self._write_back(row_id, owner, values, revision)
+        return self._write_back(row_id, owner, values, revision, conn)
 
     def record_retry(
         self,
@@ -230,6 +241,7 @@ class Store:
         next_attempt_at: datetime,
         refund_attempt: bool = False,
         nothing_in_flight: bool = False,
+        conn: Connection | None = None,
     ) -> WriteOutcome:
         """Try again at ``next_attempt_at``; the row stays pending.
 
@@ -245,7 +257,7 @@ class Store:
             values.update(_NO_INTENT)
         if refund_attempt:
             values["attempts"] = _refunded_attempts()
-        return self._write_back(row_id, owner, values, None)
+        return self._write_back(row_id, owner, values, None, conn)
 
     def release(self, row_ids: Collection[int], *, owner: str) -> int:
         """Give leased rows back untouched (shutdown); their attempt is refunded."""
@@ -286,8 +298,19 @@ class Store:
         with self.engine.connect() as conn:
             return summarise(conn, now)
 
+    def in_transaction(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` in one short transaction of its own and commit it (a group of
+        write-backs: one commit for all of them)."""
+        with self.engine.begin() as conn:
+            return work(conn)
+
     def _write_back(
-        self, row_id: int, owner: str, values: dict[str, Any], revision: int | None
+        self,
+        row_id: int,
+        owner: str,
+        values: dict[str, Any],
+        revision: int | None,
+        conn: Connection | None,
     ) -> WriteOutcome:
         values.update(lease_owner=None, lease_expires_at=None)
         stmt = (
@@ -295,7 +318,7 @@ class Store:
             .where(meetings.c.id == row_id, meetings.c.lease_owner == owner)
             .values(**values)
         )
-        return self._run_write_back(stmt, {}, row_id, owner, revision)
+        return self._run_write_back(stmt, {}, row_id, owner, revision, conn)
 
     def _run_write_back(
         self,
@@ -304,18 +327,13 @@ class Store:
         row_id: int,
         owner: str,
         revision: int | None,
+        conn: Connection | None = None,
     ) -> WriteOutcome:
-        # The revision read back tells synced from superseded; a write that compares none
-        # reads the id, which decodes whatever else the row holds.
-        read_back = meetings.c.id if revision is None else meetings.c.revision
-        with self.engine.begin() as conn:
-            if conn.dialect.update_returning:
-                current = conn.execute(stmt.returning(read_back), params).scalar()
-            elif conn.execute(stmt, params).rowcount == 1:
-                # Same transaction, row still locked by the UPDATE: nobody changed it since.
-                current = conn.scalar(select(read_back).where(meetings.c.id == row_id))
-            else:
-                current = None
+        if conn is None:
+            with self.engine.begin() as own:
+                current = _write_reading_back(own, stmt, params, row_id, revision)
+        else:
+            current = _write_reading_back(conn, stmt, params, row_id, revision)
         if current is None:
             logger.warning("lease_lost id=%s owner=%s", row_id, owner)
             return WriteOutcome.LEASE_LOST
@@ -323,6 +341,21 @@ class Store:
             logger.info("row_edited_during_sync id=%s synced=%s now=%s", row_id, revision, current)
             return WriteOutcome.SUPERSEDED
         return WriteOutcome.WRITTEN
+
+
+def _write_reading_back(
+    conn: Connection, stmt: Update, params: dict[str, Any], row_id: int, revision: int | None
+) -> Any:
+    """The write, and the row's revision (or id) after it; None if the guard refused it."""
+    # The revision read back tells synced from superseded; a write that compares none
+    # reads the id, which decodes whatever else the row holds.
+    read_back = meetings.c.id if revision is None else meetings.c.revision
+    if conn.dialect.update_returning:
+        return conn.execute(stmt.returning(read_back), params).scalar()
+    if conn.execute(stmt, params).rowcount == 1:
+        # Same transaction, row still locked by the UPDATE: nobody changed it since.
+        return conn.scalar(select(read_back).where(meetings.c.id == row_id))
+    return None
 
 
 def _if_unchanged(

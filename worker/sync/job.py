@@ -158,6 +158,8 @@ class RowJob:
             return self.call("list", owner, fetch)
 
         def taken(ids: Sequence[str]) -> set[str]:
+            # The meetings of the outcomes still queued are taken too: written first.
+            self.tools.writes.flush()
             return store.meeting_ids_taken(ids, except_row=row.id)
 
         return self.provider.find_lost_create(
@@ -212,12 +214,15 @@ class RowJob:
         """One API call: in-call retries around attempts that each pass the quota gate.
 
         ``before_send`` commits with the attempt's quota grant; without a gate, on its own.
+        The outcomes of earlier rows still queued commit in the reservation's transaction.
         """
-        gate, provider = self.tools.gate, self.provider
+        gate, provider, writes = self.tools.gate, self.provider, self.tools.writes
 
         def attempt() -> T:
             if gate is not None:
-                return gate.attempt(provider, operation, owner, fn, before_send=before_send)
+                return gate.attempt(
+                    provider, operation, owner, fn, before_send=before_send, rider=writes
+                )
             if before_send is not None:
                 before_send(None, None)
             return fn()

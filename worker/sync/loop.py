@@ -28,6 +28,7 @@ from worker.sync.execute import RowSettings, RowSync
 from worker.sync.job import AfterCall
 from worker.sync.provider import Providers
 from worker.sync.retry import InCallRetry
+from worker.sync.writeback import QUEUED
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +147,7 @@ class SyncPass:
         self._unfinished = set()
 
     def _run_batch(self, rows: list[ClaimedRow], counts: Counter[str]) -> None:
+        writes = self.rows.writes
         try:
             for index, row in enumerate(rows):
                 if self.stop.is_set():
@@ -159,10 +161,17 @@ class SyncPass:
                 except CircuitOpen:
                     self._release(rows[index:], counts)
                     raise
-                counts[outcome] += 1
+                if outcome != QUEUED:
+                    counts[outcome] += 1
+                counts.update(writes.take_counts())
                 if self.on_row is not None:
                     self.on_row(outcome)
         finally:
+            # The outcomes the batch's last reservation did not carry: one transaction.
+            try:
+                writes.flush()
+            finally:
+                counts.update(writes.take_counts())
             if self.call_log:
                 self.call_log.working_on(None)
                 entries = self.call_log.drain()
@@ -177,6 +186,8 @@ class SyncPass:
             logger.warning("call_log_lost count=%d error=%s", len(entries), exc)
 
     def _release(self, rows: list[ClaimedRow], counts: Counter[str]) -> None:
+        # Outcomes first: a refused create's intent is cleared under the lease it needs.
+        self.rows.writes.flush()
         released = self.store.release([r.id for r in rows], owner=self.settings.owner)
         counts["released"] += released
 
