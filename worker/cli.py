@@ -148,16 +148,15 @@ def _dispatch(
     if args.command == "once":
         from worker import ops_commands
 
-        if args.check_drift:
-            from worker.drift_runs import run_once_with_drift
-
-            report, drift = run_once_with_drift(config, after_call=after_call, clock=clock)
-            print(json.dumps({**report.as_dict(), "drift": drift}, ensure_ascii=False))
-        else:
-            report = ops_commands.once(
-                config, metrics_file=args.metrics_file, after_call=after_call, clock=clock
-            )
-            print(json.dumps(report.as_dict(), ensure_ascii=False))
+        report, drift = ops_commands.once(
+            config,
+            metrics_file=args.metrics_file,
+            after_call=after_call,
+            clock=clock,
+            check_drift=args.check_drift,
+        )
+        shown = report.as_dict() if drift is None else {**report.as_dict(), "drift": drift}
+        print(json.dumps(shown, ensure_ascii=False))
         if report.circuit_open:
             return EXIT_CONFIG
         return EXIT_OK

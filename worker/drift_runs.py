@@ -66,19 +66,27 @@ def build_drift(
 
 
 def run_once_with_drift(
-    config: Config, *, after_call: AfterCall | None = None, clock: Callable[[], float] = time.time
+    config: Config,
+    *,
+    after_call: AfterCall | None = None,
+    observers: Sequence[CallObserver] = (),
+    watch: Callable[[SyncPass], Callable[[], PassReport]] | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> tuple[PassReport, dict[str, Any]]:
-    sync = build_pass(config, after_call=after_call, clock=clock)
+    """`once --check-drift`; ``observers`` and ``watch`` as for `run_once` (metrics, pass
+    history, progress), so the drift check's calls are in the run's figures too."""
+    sync = build_pass(config, after_call=after_call, observers=observers, clock=clock)
     keeper = build_keeper(config, sync.store.engine, clock=clock)
     if keeper is not None:
         keeper.renew_due()  # as in `once`: due pairs are renewed before any call
-    first = sync.run()
+    run = watch(sync) if watch else sync.run
+    first = run()
     if first.circuit_open:
         return first, {"skipped": "circuit open"}
-    drift = build_drift(config, sync, clock=clock).run()
+    drift = build_drift(config, sync, observers=observers, clock=clock).run()
     if not drift.counts.get("restore_queued"):
         return first, drift.as_dict()
-    second = sync.run()
+    second = run()
     counts = Counter(first.counts)
     counts.update(second.counts)
     return PassReport(dict(counts), second.circuit_code, second.diagnosis), drift.as_dict()

@@ -7,10 +7,11 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from typing import IO
+from typing import IO, Any
 
 from worker.composition import build_status, run_once, worker_id
 from worker.config import Config
+from worker.drift_runs import run_once_with_drift
 from worker.exceptions import ConfigError
 from worker.observe.assemble import Ops, build_ops, write_textfile
 from worker.observe.progress import RowProgress, progress_for
@@ -28,12 +29,15 @@ def once(
     after_call: AfterCall | None = None,
     progress_out: IO[str] = sys.stderr,
     clock: Callable[[], float] = time.time,
-) -> PassReport:
+    check_drift: bool = False,
+) -> tuple[PassReport, dict[str, Any] | None]:
     """One pass with its pass history, its progress on a backlog of more than a batch, and
-    the run's figures in ``metrics_file`` when asked for."""
+    the run's figures in ``metrics_file`` when asked for; with ``check_drift`` a drift
+    check after it (and the pass again when the check handed rows back), whose figures are
+    in the file too. The second value is the drift check's counts (None without one)."""
     ops = build_ops(worker_id(config))
     try:
-        report = _run(config, ops, after_call, progress_out, clock)
+        report = _run(config, ops, after_call, progress_out, clock, check_drift)
     except BaseException:
         # Written after a failed run too: the pass that ended in a database outage, and
         # meeting_sync_database_up 0, are what the file must then say. The run's own error
@@ -55,7 +59,8 @@ def _run(
     after_call: AfterCall | None,
     progress_out: IO[str],
     clock: Callable[[], float],
-) -> PassReport:
+    check_drift: bool,
+) -> tuple[PassReport, dict[str, Any] | None]:
     progress: RowProgress | None = None
 
     def watched(sync: SyncPass) -> Callable[[], PassReport]:
@@ -66,14 +71,16 @@ def _run(
         sync.on_row = progress
         return watch.run
 
+    observers = (ops.metrics.observe_call,)
     try:
-        return run_once(
-            config,
-            after_call=after_call,
-            observers=(ops.metrics.observe_call,),
-            watch=watched,
-            clock=clock,
+        if check_drift:
+            return run_once_with_drift(
+                config, after_call=after_call, observers=observers, watch=watched, clock=clock
+            )
+        report = run_once(
+            config, after_call=after_call, observers=observers, watch=watched, clock=clock
         )
+        return report, None
     finally:
         if progress is not None:
             progress.close()

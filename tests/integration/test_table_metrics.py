@@ -5,6 +5,7 @@ databases; never a token in the file."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -85,3 +86,34 @@ def test_drifted_rows_are_counted_by_remote_state(
 
     drifted = by_label(samples, "meeting_sync_drifted_rows", "remote_state")
     assert drifted == {"cancelled": 1, "changed": 2, "missing": 0}
+
+
+def test_once_check_drift_writes_the_metrics_file_with_the_checks_calls(
+    engine: Engine, migrated_url: str, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    config = worker_config(migrated_url, sandbox)
+    insert_rows(engine, 3)
+    assert run_pass(config, engine).counts["created"] == 3
+    change_from_app(sandbox, str(rows(engine)["cal-1"].meeting_id), subject="Renamed in the app")
+    before = sandbox.stats()["total"]
+    target = tmp_path / "meeting-sync.prom"
+
+    done = meeting_sync(["once", "--check-drift", "--metrics-file", str(target)], cli_env(config))
+
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["drift"]["changed"] == 1
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(target.read_text(encoding="utf-8"))
+        for s in family.samples
+    }
+    calls = {
+        dict(labels)["endpoint"]: n
+        for (name, labels), n in samples.items()
+        if name == "meeting_sync_api_calls_total"
+    }
+    # The drift check's reads are in the file, and every call of the run is counted once.
+    assert calls.get("list", 0) >= 1
+    assert sum(calls.values()) == sandbox.stats()["total"] - before
+    assert by_label(samples, "meeting_sync_drifted_rows", "remote_state")["changed"] == 1
