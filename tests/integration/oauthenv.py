@@ -15,8 +15,8 @@ from sqlalchemy import Engine
 
 from sandbox.oauth import OAuthApp
 from sandbox.server import SandboxServer
-from tests.integration.syncenv import ROOT, cli_env, wait_for, worker_config
-from tests.integration.test_quota_fleet import stop_fleet
+from tests.integration.syncenv import ROOT, cli_env, worker_config
+from tests.integration.test_quota_fleet import start_fleet
 from worker.composition import build_keeper
 from worker.config import Config
 from worker.domain.tokens import OAuthToken
@@ -106,24 +106,9 @@ def start_clocked_fleet(
     env: Mapping[str, str], count: int, offset_file: Path, logs: Path
 ) -> list[subprocess.Popen[str]]:
     """``count`` clocked `meeting-sync run` daemons, once each is polling."""
-    daemons, paths = [], []
-    try:
-        for n in range(count):
-            path = logs / f"w{n}.log"
-            with path.open("w") as log:  # the child has its own copy of the descriptor
-                env_n = {**env, "MEETING_SYNC_WORKER_WORKER_ID": f"w{n}"}
-                daemons.append(start_clocked_daemon(env_n, offset_file, log))
-            paths.append(path)
-        for daemon, path in zip(daemons, paths, strict=True):
-            wait_for(
-                lambda d=daemon, p=path: d.poll() is not None or "daemon_started" in p.read_text(),
-                "a daemon to start",
-            )
-            assert daemon.poll() is None, path.read_text()
-    except BaseException:
-        stop_fleet(daemons)
-        raise
-    return daemons
+    return start_fleet(
+        env, count, logs, start=lambda env_n, log: start_clocked_daemon(env_n, offset_file, log)
+    )
 
 
 def tokens_fresh(server: SandboxServer, lead: float) -> bool:

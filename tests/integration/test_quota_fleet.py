@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 import requests
@@ -98,15 +98,21 @@ def test_two_workers_share_the_quota_and_never_trip_it(
     assert sum(per_window) >= 150 and max(per_window) <= 30, per_window
 
 
-def start_fleet(env: Mapping[str, str], count: int, logs: Path) -> list[subprocess.Popen[str]]:
-    """``count`` `meeting-sync run` daemons, once each has started and is polling."""
+def start_fleet(
+    env: Mapping[str, str],
+    count: int,
+    logs: Path,
+    start: Callable[[Mapping[str, str], IO[str]], subprocess.Popen[str]] = start_daemon,
+) -> list[subprocess.Popen[str]]:
+    """``count`` `meeting-sync run` daemons (each begun by ``start``), once each has started
+    and is polling."""
     daemons, paths = [], []
     try:
         for n in range(count):
             path = logs / f"w{n}.log"
             with path.open("w") as log:  # the child has its own copy of the descriptor
                 env_n = {**env, "MEETING_SYNC_WORKER_WORKER_ID": f"w{n}"}
-                daemons.append(start_daemon(env_n, log))
+                daemons.append(start(env_n, log))
             paths.append(path)
         for daemon, path in zip(daemons, paths, strict=True):
             wait_for(
